@@ -1,0 +1,385 @@
+/* lclient.c - the luadock.client userdata and the Engine operations on it.
+ *
+ * Every operation in the core's tables becomes a method named by its
+ * operationId, all served by one generic function (l_op): the ops have the
+ * same shape (path arguments, optional body, query, call options), so one
+ * careful argument checker serves them all instead of sixty copies.
+ */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lbind.h"
+
+typedef struct lclient {
+    ld_client *c;
+} lclient;
+
+static ld_client *check_client(lua_State *L, int idx)
+{
+    lclient *lc = luaL_checkudata(L, idx, LD_CLIENT_MT);
+    if (!lc->c)
+        luaL_error(L, "attempt to use a closed luadock client");
+    return lc->c;
+}
+
+int ld_lua_push_error(lua_State *L, const ld_error *err)
+{
+    luaL_pushfail(L);
+    lua_pushstring(L, err->message);
+    if (err->code == LD_E_HTTP)
+        lua_pushinteger(L, err->status);
+    else
+        lua_pushstring(L, ld_error_code_name(err->code));
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, ld_error_kind(err));
+    lua_setfield(L, -2, "kind");
+    if (err->status) {
+        lua_pushinteger(L, err->status);
+        lua_setfield(L, -2, "status");
+    }
+    lua_pushstring(L, err->message);
+    lua_setfield(L, -2, "message");
+    lua_pushstring(L, err->method);
+    lua_setfield(L, -2, "method");
+    lua_pushstring(L, err->path);
+    lua_setfield(L, -2, "path");
+    return 4;
+}
+
+static const char *opt_string_field(lua_State *L, int idx, const char *field, const char *fn)
+{
+    const char *s = NULL;
+    int t = lua_getfield(L, idx, field);
+    if (t == LUA_TSTRING)
+        s = lua_tostring(L, -1);
+    else if (t != LUA_TNIL)
+        luaL_error(L, "bad argument #1 to '%s' (field '%s': string expected, got %s)", fn,
+                   field, luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return s;   /* still anchored in the options table */
+}
+
+/* core.new{ host=, api_version=, timeout= } -> client | nil, msg, code, detail */
+static int l_new(lua_State *L)
+{
+    ld_client_opts opts = {0};
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        opts.host = opt_string_field(L, 1, "host", "new");
+        opts.api_version = opt_string_field(L, 1, "api_version", "new");
+        if (lua_getfield(L, 1, "timeout") != LUA_TNIL) {
+            if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
+                return luaL_error(L, "bad argument #1 to 'new' (field 'timeout': positive "
+                                  "number expected, got %s)", luaL_typename(L, -1));
+            opts.timeout = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    lclient *lc = lua_newuserdatauv(L, sizeof *lc, 0);
+    lc->c = NULL;
+    luaL_setmetatable(L, LD_CLIENT_MT);
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_client_new(&opts, &lc->c, &err) != 0)
+        return ld_lua_push_error(L, &err);
+    return 1;
+}
+
+/* cli:api_version() -> "1.41" | nil, msg, code, detail */
+static int l_api_version(lua_State *L)
+{
+    ld_error err;
+    ld_error_clear(&err);
+    const char *v = ld_client_api_version(check_client(L, 1), &err);
+    if (!v)
+        return ld_lua_push_error(L, &err);
+    lua_pushstring(L, v);
+    return 1;
+}
+
+/* cli:host() -> "unix:///var/run/docker.sock" */
+static int l_host(lua_State *L)
+{
+    lua_pushstring(L, ld_client_host(check_client(L, 1))->normalized);
+    return 1;
+}
+
+/* cli:timeout() -> seconds */
+static int l_timeout(lua_State *L)
+{
+    lua_pushnumber(L, ld_client_timeout(check_client(L, 1)));
+    return 1;
+}
+
+/* cli:close() -> nothing; idempotent (also __gc and __close) */
+static int l_close(lua_State *L)
+{
+    lclient *lc = luaL_checkudata(L, 1, LD_CLIENT_MT);
+    ld_client_free(lc->c);
+    lc->c = NULL;
+    return 0;
+}
+
+static int l_tostring(lua_State *L)
+{
+    lclient *lc = luaL_checkudata(L, 1, LD_CLIENT_MT);
+    if (lc->c)
+        lua_pushfstring(L, "luadock.client (%s)", ld_client_host(lc->c)->normalized);
+    else
+        lua_pushliteral(L, "luadock.client (closed)");
+    return 1;
+}
+
+/* Append one query value: booleans, numbers, strings as text, tables as
+ * JSON, and an array of strings as the key repeated (the Engine's form for
+ * list parameters such as `changes`). */
+static void add_query_value(lua_State *L, const ld_op *op, int arg, const char *key, ld_buf *q)
+{
+    /* q == NULL: only check (may raise); else only build (never raises). */
+    size_t len;
+    const char *s;
+    char err[300];
+    switch (lua_type(L, -1)) {
+    case LUA_TBOOLEAN:
+        s = lua_toboolean(L, -1) ? "1" : "0";
+        if (q)
+            ld_query_add(q, key, s, 1);
+        return;
+    case LUA_TNUMBER:
+    case LUA_TSTRING:
+        s = lua_tolstring(L, -1, &len);
+        if (q)
+            ld_query_add(q, key, s, len);
+        return;
+    case LUA_TTABLE:
+        if (strcmp(key, "filters") != 0 && lua_rawlen(L, -1) > 0 &&
+            lua_type(L, -1) == LUA_TTABLE) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, -1, i);
+                if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+                    luaL_error(L, "bad argument #%d to '%s' (query '%s': item %d is a %s)", arg,
+                               op->name, key, (int)i, luaL_typename(L, -1));
+                s = lua_tolstring(L, -1, &len);
+                if (q)
+                    ld_query_add(q, key, s, len);
+                lua_pop(L, 1);
+            }
+            return;
+        } else {
+            cJSON *doc = ld_lua_to_json(L, -1, err, sizeof err);
+            char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+            cJSON_Delete(doc);
+            if (!text && !q)
+                luaL_error(L, "bad argument #%d to '%s' (query '%s': %s)", arg, op->name, key,
+                           err);
+            if (text && q)
+                ld_query_add(q, key, text, strlen(text));
+            cJSON_free(text);
+            return;
+        }
+    default:
+        luaL_error(L, "bad argument #%d to '%s' (query '%s': %s is not a query value)", arg,
+                   op->name, key, luaL_typename(L, -1));
+    }
+}
+
+static void build_query(lua_State *L, int arg, const ld_op *op, ld_buf *q)
+{
+    if (lua_isnoneornil(L, arg))
+        return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "bad argument #%d to '%s' (query keys must be strings)", arg,
+                       op->name);
+        const char *key = lua_tostring(L, -2);
+        if (!q && !ld_op_has_query(op, key))
+            luaL_error(L, "bad argument #%d to '%s' (unknown query parameter '%s')", arg,
+                       op->name, key);
+        add_query_value(L, op, arg, key, q);
+        lua_pop(L, 1);
+    }
+}
+
+typedef struct callopts {
+    double timeout, deadline;
+    int raw, hijack;
+    const char *body_file;
+    const char *stdin_data;
+    size_t stdin_len;
+    const char *headers[17];
+} callopts;
+
+static void read_callopts(lua_State *L, int arg, const ld_op *op, callopts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout = op->waits ? -1 : 0;
+    if (lua_isnoneornil(L, arg))
+        return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    int t = lua_getfield(L, arg, "timeout");
+    if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+        o->timeout = -1;
+    else if (t == LUA_TNUMBER && lua_tonumber(L, -1) > 0)
+        o->timeout = lua_tonumber(L, -1);
+    else if (t != LUA_TNIL)
+        luaL_error(L, "bad argument #%d to '%s' (field 'timeout': positive number or false "
+                   "expected)", arg, op->name);
+    if (lua_getfield(L, arg, "deadline") != LUA_TNIL) {
+        if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
+            luaL_error(L, "bad argument #%d to '%s' (field 'deadline': positive number "
+                       "expected)", arg, op->name);
+        o->deadline = lua_tonumber(L, -1);
+    }
+    lua_getfield(L, arg, "raw");
+    o->raw = lua_toboolean(L, -1);
+    lua_getfield(L, arg, "hijack");
+    o->hijack = lua_toboolean(L, -1);
+    o->body_file = opt_string_field(L, arg, "body_file", op->name);
+    if (lua_getfield(L, arg, "stdin") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "bad argument #%d to '%s' (field 'stdin': string expected, got %s)",
+                       arg, op->name, luaL_typename(L, -1));
+        o->stdin_data = lua_tolstring(L, -1, &o->stdin_len);
+        o->hijack = 1;
+    }
+    if (lua_getfield(L, arg, "headers") == LUA_TTABLE) {
+        for (int i = 0; i < 16; i++) {
+            if (lua_rawgeti(L, -1, i + 1) != LUA_TSTRING) {
+                lua_pop(L, 1);
+                break;
+            }
+            o->headers[i] = lua_tostring(L, -1);   /* anchored in the options table */
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 6);
+}
+
+static int push_result(lua_State *L, ld_client *c, const ld_op *op, ld_request *req,
+                       const callopts *o)
+{
+    ld_error err;
+    ld_error_clear(&err);
+    if (op->resp >= LD_RESP_MUX) {
+        ld_stream *s;
+        int rc = o->hijack ? ld_stream_open_hijack(c, req, &s, &err)
+                           : ld_stream_open(c, req, &s, &err);
+        if (rc == 0 && o->stdin_data &&
+            (ld_stream_write(s, o->stdin_data, o->stdin_len, &err) != 0 ||
+             ld_stream_close_write(s, &err) != 0)) {
+            ld_stream_close(s);
+            rc = -1;
+        }
+        if (rc != 0)
+            return ld_lua_push_error(L, &err);
+        ld_stream_mode mode = op->resp == LD_RESP_JSONLINES ? LD_MODE_JSON
+                            : op->resp == LD_RESP_RAW || o->raw ? LD_MODE_RAW : LD_MODE_MUX;
+        ld_lua_push_stream(L, s, mode);
+        return 1;
+    }
+    ld_response resp;
+    if (ld_client_call(c, req, &resp, &err) != 0)
+        return ld_lua_push_error(L, &err);
+    if (op->resp == LD_RESP_JSON && resp.len > 0) {
+        cJSON *doc = cJSON_ParseWithLength(resp.body, resp.len);
+        if (!doc) {
+            ld_error_set(&err, LD_E_PROTOCOL, "malformed JSON from the engine: %.60s",
+                         resp.body);
+            ld_error_where(&err, req->method, req->path);
+            ld_response_free(&resp);
+            return ld_lua_push_error(L, &err);
+        }
+        ld_lua_push_json(L, doc);
+        cJSON_Delete(doc);
+    } else if (op->resp == LD_RESP_TEXT) {
+        lua_pushlstring(L, resp.body, resp.len);
+    } else {
+        lua_pushboolean(L, 1);
+    }
+    ld_response_free(&resp);
+    return 1;
+}
+
+/* cli:OP(pathargs..., [body], [query], [callopts]) -> result | nil, msg, code, detail */
+static int l_op(lua_State *L)
+{
+    const ld_op *op = lua_touserdata(L, lua_upvalueindex(1));
+    ld_client *c = check_client(L, 1);
+    const char *args[4];
+    int nargs = ld_op_path_arity(op), arg = 2;
+    for (int i = 0; i < nargs && i < 4; i++)
+        args[i] = luaL_checkstring(L, arg++);
+    ld_request req = {.method = op->method};
+    char err[300];
+    int body_arg = op->body != LD_BODY_NONE ? arg++ : 0;
+    int query_arg = arg++;
+    callopts o;
+    read_callopts(L, arg, op, &o);
+    ld_buf path = {0}, query = {0};
+    build_query(L, query_arg, op, NULL);   /* raises on bad input before anything is allocated */
+    build_query(L, query_arg, op, &query);
+    char *json = NULL;
+    if (body_arg && op->body == LD_BODY_JSON && !lua_isnoneornil(L, body_arg)) {
+        luaL_checktype(L, body_arg, LUA_TTABLE);
+        cJSON *doc = ld_lua_to_json(L, body_arg, err, sizeof err);
+        json = doc ? cJSON_PrintUnformatted(doc) : NULL;
+        cJSON_Delete(doc);
+        if (!json) {
+            ld_buf_free(&query);
+            return luaL_error(L, "bad argument #%d to '%s' (body: %s)", body_arg, op->name, err);
+        }
+        req.body = json;
+        req.body_len = strlen(json);
+    } else if (body_arg && op->body == LD_BODY_TAR) {
+        req.body = luaL_optlstring(L, body_arg, NULL, &req.body_len);
+        req.content_type = "application/x-tar";
+        req.body_file = o.body_file;
+    }
+    ld_error perr;
+    ld_error_clear(&perr);
+    if (ld_op_path(op, args, nargs, &path, &perr) != 0) {
+        cJSON_free(json);
+        ld_buf_free(&query);
+        ld_buf_free(&path);
+        return luaL_error(L, "bad argument #2 to '%s' (%s)", op->name, perr.message);
+    }
+    req.path = path.data;
+    req.query = query.data;
+    req.timeout = o.timeout;
+    req.deadline = o.deadline;
+    req.headers = o.headers;
+    int n = push_result(L, c, op, &req, &o);
+    cJSON_free(json);
+    ld_buf_free(&query);
+    ld_buf_free(&path);
+    return n;
+}
+
+static void register_op(void *ud, const ld_op *op)
+{
+    lua_State *L = ud;
+    lua_pushlightuserdata(L, (void *)op);
+    lua_pushcclosure(L, l_op, 1);
+    lua_setfield(L, -2, op->name);
+}
+
+int ld_lua_client_open(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"api_version", l_api_version}, {"host", l_host}, {"timeout", l_timeout},
+        {"close", l_close}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {
+        {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+    luaL_newmetatable(L, LD_CLIENT_MT);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    ld_op_each(register_op, L);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_new);
+    lua_setfield(L, -2, "new");
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* lcore.c - luaopen_luadock_core: the module table of luadock.core.
+ *
+ * Registers the client, stream and JSON parts and the few process utilities
+ * scripts need and Lua lacks (a monotonic clock, sleep, pid checks). The
+ * contract is bindings/CORE-API.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lbind.h"
+
+/* core.clock() -> monotonic seconds */
+static int l_clock(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+/* core.sleep(seconds) -> true | nil, "canceled" */
+static int l_sleep(lua_State *L)
+{
+    lua_Number s = luaL_checknumber(L, 1);
+    luaL_argcheck(L, s >= 0 && s < 1e9, 1, "seconds must be between 0 and 1e9");
+    struct timespec end, now;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += (time_t)s;
+    end.tv_nsec += (long)((s - (lua_Number)(time_t)s) * 1e9);
+    if (end.tv_nsec >= 1000000000L) {
+        end.tv_sec++;
+        end.tv_nsec -= 1000000000L;
+    }
+    for (;;) {
+        if (ld_cancel_requested()) {
+            luaL_pushfail(L);
+            lua_pushliteral(L, "canceled");
+            return 2;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+            break;
+        /* in slices, so a cancel (Ctrl-C) is noticed */
+        struct timespec slice = {0, 100000000L};
+        long left_ns = (long)(end.tv_sec - now.tv_sec) * 1000000000L + end.tv_nsec - now.tv_nsec;
+        if (left_ns < slice.tv_nsec)
+            slice.tv_nsec = left_ns;
+        nanosleep(&slice, NULL);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* core.parse_host(spec) -> table | nil, msg */
+static int l_parse_host(lua_State *L)
+{
+    ld_host h;
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_host_parse(luaL_optstring(L, 1, ""), &h, &err) != 0) {
+        luaL_pushfail(L);
+        lua_pushstring(L, err.message);
+        return 2;
+    }
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, h.kind == LD_HOST_UNIX ? "unix" : "tcp");
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, h.normalized);
+    lua_setfield(L, -2, "normalized");
+    if (h.kind == LD_HOST_UNIX) {
+        lua_pushstring(L, h.socket_path);
+        lua_setfield(L, -2, "socket_path");
+    } else {
+        lua_pushstring(L, h.hostname);
+        lua_setfield(L, -2, "hostname");
+        lua_pushinteger(L, h.port);
+        lua_setfield(L, -2, "port");
+        lua_pushstring(L, h.base_path);
+        lua_setfield(L, -2, "base_path");
+    }
+    return 1;
+}
+
+/* core.cancel() / core.cancel_reset() */
+static int l_cancel(lua_State *L) { (void)L; ld_cancel(); return 0; }
+static int l_cancel_reset(lua_State *L) { (void)L; ld_cancel_reset(); return 0; }
+
+/* core.pid() -> integer */
+static int l_pid(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)getpid());
+    return 1;
+}
+
+/* core.pid_alive(pid) -> boolean */
+static int l_pid_alive(lua_State *L)
+{
+    lua_Integer pid = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, pid > 0 && pid < 1 << 22, 1, "not a process id");
+    lua_pushboolean(L, kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    return 1;
+}
+
+/* core.hostname() -> string */
+static int l_hostname(lua_State *L)
+{
+    char name[256] = "";
+    gethostname(name, sizeof name - 1);
+    lua_pushstring(L, name);
+    return 1;
+}
+
+/* core.random_hex(n) -> 2n hex characters from /dev/urandom */
+static int l_random_hex(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n > 0 && n <= 64, 1, "between 1 and 64 bytes");
+    unsigned char raw[64];
+    char hex[129];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, raw, (size_t)n) != (ssize_t)n) {
+        if (fd >= 0)
+            close(fd);
+        return luaL_error(L, "cannot read /dev/urandom");
+    }
+    close(fd);
+    for (lua_Integer i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    lua_pushlstring(L, hex, (size_t)(2 * n));
+    return 1;
+}
+
+int luaopen_luadock_core(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"clock", l_clock},         {"sleep", l_sleep},
+        {"parse_host", l_parse_host}, {"cancel", l_cancel},
+        {"cancel_reset", l_cancel_reset}, {"pid", l_pid},
+        {"pid_alive", l_pid_alive}, {"hostname", l_hostname},
+        {"random_hex", l_random_hex}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    lua_pushliteral(L, LD_VERSION);
+    lua_setfield(L, -2, "VERSION");
+    lua_pushliteral(L, LD_API_MIN);
+    lua_setfield(L, -2, "API_MIN");
+    lua_pushliteral(L, LD_API_MAX);
+    lua_setfield(L, -2, "API_MAX");
+    ld_lua_json_open(L);
+    ld_lua_stream_open(L);
+    ld_lua_client_open(L);
+    return 1;
+}

@@ -1,0 +1,268 @@
+/* ljson.c - converting between cJSON values and Lua values.
+ *
+ * Rules (STYLE.md): JSON null -> nil; integral numbers -> integers; empty
+ * arrays come back marked so they encode as [] again; a Lua table encodes as
+ * an array when its keys are exactly 1..n or it carries the array mark, else
+ * as an object (empty -> {}). Cycles, depth over 128, non-finite numbers,
+ * NUL bytes in strings and values JSON cannot hold are refused with a
+ * message naming where they were found. Encoding never raises halfway: it
+ * reports the failure so the caller can free what was built.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "lbind.h"
+
+#define MAX_DEPTH 128
+
+void ld_lua_push_json(lua_State *L, const cJSON *v)
+{
+    luaL_checkstack(L, 4, "JSON too deeply nested");
+    if (cJSON_IsString(v)) {
+        lua_pushstring(L, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+            lua_pushinteger(L, (lua_Integer)d);
+        else
+            lua_pushnumber(L, d);
+    } else if (cJSON_IsBool(v)) {
+        lua_pushboolean(L, cJSON_IsTrue(v));
+    } else if (cJSON_IsArray(v)) {
+        lua_createtable(L, cJSON_GetArraySize(v), 0);
+        lua_Integer i = 1;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, v) {
+            ld_lua_push_json(L, item);
+            lua_rawseti(L, -2, i++);
+        }
+        if (i == 1)
+            luaL_setmetatable(L, LD_ARRAY_MT);
+    } else if (cJSON_IsObject(v)) {
+        lua_newtable(L);
+        const cJSON *item;
+        cJSON_ArrayForEach(item, v) {
+            ld_lua_push_json(L, item);
+            lua_setfield(L, -2, item->string);
+        }
+    } else {
+        lua_pushnil(L);
+    }
+}
+
+typedef struct encoder {
+    lua_State *L;
+    int path;            /* stack index of the table of tables being encoded */
+    char *err;
+    size_t errlen;
+} encoder;
+
+static cJSON *fail(encoder *e, const char *where, const char *fmt, const char *what)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, fmt, what);
+    snprintf(e->err, e->errlen, "%s%s%s", msg, where[0] ? " at " : "", where);
+    return NULL;
+}
+
+static cJSON *encode(encoder *e, int idx, int depth, const char *where);
+
+/* 1: an array of n items; 0: an object; -1: keys of both kinds. */
+static int table_shape(lua_State *L, int idx, lua_Integer *n)
+{
+    if (luaL_getmetafield(L, idx, "__name") != LUA_TNIL) {
+        const char *name = lua_tostring(L, -1);
+        int marked = name && strcmp(name, LD_ARRAY_MT) == 0 ? 1
+                   : name && strcmp(name, LD_OBJECT_MT) == 0 ? 0 : 2;
+        lua_pop(L, 1);
+        if (marked != 2) {
+            *n = (lua_Integer)lua_rawlen(L, idx);
+            return marked;
+        }
+    }
+    lua_Integer count = 0, max = 0;
+    int strings = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
+            count++;
+            if (lua_tointeger(L, -1) > max)
+                max = lua_tointeger(L, -1);
+        } else if (lua_type(L, -1) == LUA_TSTRING) {
+            strings++;
+        } else {
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    *n = max;
+    if (count && strings)
+        return -1;
+    if (count && count != max)
+        return -2;
+    return count > 0;
+}
+
+static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
+{
+    lua_State *L = e->L;
+    if (depth > MAX_DEPTH)
+        return fail(e, where, "%s", "nesting deeper than 128 levels");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, e->path) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return fail(e, where, "%s", "a table that contains itself (cycle)");
+    }
+    lua_pop(L, 1);
+    lua_Integer n = 0;
+    int shape = table_shape(L, idx, &n);
+    if (shape < 0)
+        return fail(e, where, "%s", shape == -1 ? "a table mixing array items and named "
+                    "fields" : "an array with holes");
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, e->path);
+    cJSON *out = shape ? cJSON_CreateArray() : cJSON_CreateObject();
+    char sub[256];
+    if (shape) {
+        for (lua_Integer i = 1; out && i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            snprintf(sub, sizeof sub, "%s[%lld]", where, (long long)i);
+            cJSON *item = encode(e, lua_gettop(L), depth + 1, sub);
+            lua_pop(L, 1);
+            if (!item) {
+                cJSON_Delete(out);
+                out = NULL;
+            } else {
+                cJSON_AddItemToArray(out, item);
+            }
+        }
+    } else {
+        lua_pushnil(L);
+        while (out && lua_next(L, idx)) {
+            lua_pushvalue(L, -2);   /* a copy: tostring must not touch lua_next's key */
+            size_t keylen;
+            const char *key = lua_tolstring(L, -1, &keylen);
+            snprintf(sub, sizeof sub, "%s.%s", where, key ? key : "?");
+            cJSON *item = key && strlen(key) == keylen
+                              ? encode(e, lua_gettop(L) - 1, depth + 1, sub)
+                              : fail(e, where, "%s", "a key that is not a plain string");
+            if (item)
+                cJSON_AddItemToObject(out, key, item);
+            lua_pop(L, 2);
+            if (!item) {
+                lua_pop(L, 1);
+                cJSON_Delete(out);
+                out = NULL;
+            }
+        }
+    }
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, e->path);
+    return out;
+}
+
+static cJSON *encode(encoder *e, int idx, int depth, const char *where)
+{
+    lua_State *L = e->L;
+    luaL_checkstack(L, 6, "JSON too deeply nested");
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return cJSON_CreateNull();
+    case LUA_TBOOLEAN:
+        return cJSON_CreateBool(lua_toboolean(L, idx));
+    case LUA_TNUMBER: {
+        double d = lua_tonumber(L, idx);
+        if (!isfinite(d))
+            return fail(e, where, "%s", "a number that is not finite (NaN or inf)");
+        return cJSON_CreateNumber(d);
+    }
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (strlen(s) != len)
+            return fail(e, where, "%s", "a string with a NUL byte");
+        return cJSON_CreateString(s);
+    }
+    case LUA_TTABLE:
+        return encode_table(e, idx, depth, where);
+    default:
+        return fail(e, where, "a %s value (JSON holds no such thing)", luaL_typename(L, idx));
+    }
+}
+
+cJSON *ld_lua_to_json(lua_State *L, int idx, char *errbuf, size_t errlen)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    encoder e = {L, lua_gettop(L), errbuf, errlen};
+    errbuf[0] = '\0';
+    cJSON *out = encode(&e, idx, 0, "");
+    lua_pop(L, 1);
+    if (!out && !errbuf[0])
+        snprintf(errbuf, errlen, "out of memory");
+    return out;
+}
+
+/* core.json_encode(value) -> string (raises on values JSON cannot hold) */
+static int l_json_encode(lua_State *L)
+{
+    char err[300];
+    luaL_checkany(L, 1);
+    cJSON *doc = ld_lua_to_json(L, 1, err, sizeof err);
+    if (!doc)
+        return luaL_error(L, "cannot encode as JSON: %s", err);
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (!text)
+        return luaL_error(L, "out of memory");
+    lua_pushstring(L, text);
+    cJSON_free(text);
+    return 1;
+}
+
+/* core.json_decode(text) -> value | nil, msg */
+static int l_json_decode(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    cJSON *doc = cJSON_ParseWithLength(text, len);
+    if (!doc) {
+        luaL_pushfail(L);
+        lua_pushstring(L, "malformed JSON");
+        return 2;
+    }
+    ld_lua_push_json(L, doc);
+    cJSON_Delete(doc);
+    return 1;
+}
+
+static int mark(lua_State *L, const char *mt)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    luaL_setmetatable(L, mt);
+    return 1;
+}
+
+/* core.array(t) -> t, marked to encode as a JSON array */
+static int l_array(lua_State *L) { return mark(L, LD_ARRAY_MT); }
+/* core.object(t) -> t, marked to encode as a JSON object */
+static int l_object(lua_State *L) { return mark(L, LD_OBJECT_MT); }
+
+int ld_lua_json_open(lua_State *L)
+{
+    luaL_newmetatable(L, LD_ARRAY_MT);
+    lua_pop(L, 1);
+    luaL_newmetatable(L, LD_OBJECT_MT);
+    lua_pop(L, 1);
+    static const luaL_Reg fns[] = {
+        {"json_encode", l_json_encode}, {"json_decode", l_json_decode},
+        {"array", l_array},             {"object", l_object},
+        {NULL, NULL}};
+    luaL_setfuncs(L, fns, 0);
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* repl.h - the interactive loop and the host helpers it shares with host.c. */
+#ifndef LUADOCK_REPL_H
+#define LUADOCK_REPL_H
+
+#include <lua.h>
+
+/* Run the function and its narg arguments below the top under the message
+ * handler, with SIGINT turned into an error and a cancel of engine calls. */
+int ld_host_docall(lua_State *L, int narg, int nres);
+/* Print an error left by ld_host_docall on stderr; returns status. */
+int ld_host_report(lua_State *L, int status);
+/* Read-eval-print until end of input. */
+void ld_repl_run(lua_State *L);
+
+#endif

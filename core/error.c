@@ -1,0 +1,181 @@
+/* error.c - turning curl results and engine answers into ld_error values.
+ *
+ * Classification into API.md's error kinds happens here and only here, so
+ * the bindings and the Lua layer never look at status codes themselves.
+ * Connection failures are told apart by the OS errno behind them and worded
+ * like the docker CLI.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "internal.h"
+
+static volatile sig_atomic_t cancel_flag;
+
+void ld_cancel(void) { cancel_flag = 1; }
+void ld_cancel_reset(void) { cancel_flag = 0; }
+int ld_cancel_requested(void) { return cancel_flag != 0; }
+
+void ld_error_clear(ld_error *err)
+{
+    memset(err, 0, sizeof *err);
+}
+
+void ld_error_set(ld_error *err, ld_errcode code, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+void ld_error_where(ld_error *err, const char *method, const char *path)
+{
+    snprintf(err->method, sizeof err->method, "%s", method ? method : "");
+    snprintf(err->path, sizeof err->path, "%s", path ? path : "");
+}
+
+const char *ld_error_code_name(ld_errcode code)
+{
+    switch (code) {
+    case LD_OK: return "OK";
+    case LD_E_HTTP: return "HTTP";
+    case LD_E_CONNECT: return "CONNECT";
+    case LD_E_PERMISSION: return "PERMISSION";
+    case LD_E_TIMEOUT: return "TIMEOUT";
+    case LD_E_PROTOCOL: return "PROTOCOL";
+    case LD_E_TRUNCATED: return "TRUNCATED";
+    case LD_E_CANCELED: return "CANCELED";
+    case LD_E_API_VERSION: return "API_VERSION";
+    case LD_E_TOO_LARGE: return "TOO_LARGE";
+    case LD_E_ARG: return "ARG";
+    case LD_E_NOMEM: return "NOMEM";
+    case LD_E_IO: return "IO";
+    }
+    return "UNKNOWN";
+}
+
+static int mentions(const char *text, const char *word)
+{
+    return strcasestr(text, word) != NULL;
+}
+
+const char *ld_error_kind(const ld_error *err)
+{
+    switch (err->code) {
+    case LD_E_CONNECT: return "connection";
+    case LD_E_PERMISSION: return "permission";
+    case LD_E_TIMEOUT: return "timeout";
+    case LD_E_PROTOCOL: case LD_E_TOO_LARGE: return "protocol";
+    case LD_E_TRUNCATED: return "truncated";
+    case LD_E_CANCELED: return "canceled";
+    case LD_E_API_VERSION: return "api_version";
+    case LD_E_ARG: return "bad_request";
+    case LD_E_IO: case LD_E_NOMEM: case LD_OK: return "server";
+    case LD_E_HTTP: break;
+    }
+    /* The engine reports registry auth failures as 500 (seen on 20.10). */
+    if (err->status == 401 || mentions(err->message, "unauthorized") ||
+        mentions(err->message, "authentication required"))
+        return "auth";
+    if (err->status == 400 && mentions(err->message, "client version"))
+        return "api_version";
+    switch (err->status) {
+    case 404: return "not_found";
+    case 409: return "conflict";
+    case 400: return "bad_request";
+    case 403: return "permission";
+    default: return err->status >= 500 ? "server" : "bad_request";
+    }
+}
+
+/* The engine's error body is {"message": "..."} JSON, plain text for a few
+ * errors (an API version too old), or empty. */
+void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,
+                        size_t len)
+{
+    err->code = LD_E_HTTP;
+    err->status = status;
+    err->message[0] = '\0';
+    (void)ctype;
+    if (len) {
+        cJSON *doc = cJSON_ParseWithLength(body, len);
+        const cJSON *msg = doc ? cJSON_GetObjectItemCaseSensitive(doc, "message") : NULL;
+        if (cJSON_IsString(msg))
+            snprintf(err->message, sizeof err->message, "%s", msg->valuestring);
+        cJSON_Delete(doc);
+        if (!err->message[0]) {
+            size_t n = len < sizeof err->message - 1 ? len : sizeof err->message - 1;
+            memcpy(err->message, body, n);
+            err->message[n] = '\0';
+            while (n && (err->message[n - 1] == '\n' || err->message[n - 1] == '\r'))
+                err->message[--n] = '\0';
+        }
+    }
+    if (!err->message[0])
+        snprintf(err->message, sizeof err->message,
+                 "request returned status %ld with an empty body; check that the engine "
+                 "supports the requested API version", status);
+    if (status == 400 && mentions(err->message, "client version"))
+        err->code = LD_E_API_VERSION;
+}
+
+void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
+                        const char *errbuf)
+{
+    const char *addr = c->host.normalized;
+    const char *detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    err->os_errno = (int)os_errno;
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        if (os_errno == EACCES)
+            ld_error_set(err, LD_E_PERMISSION,
+                         "permission denied while trying to connect to the Docker daemon "
+                         "socket at %s: connect: permission denied (membership of the "
+                         "socket's group is root-equivalent)", addr);
+        else
+            ld_error_set(err, LD_E_CONNECT,
+                         "Cannot connect to the Docker daemon at %s. Is the docker daemon "
+                         "running? (%s)", addr, os_errno ? strerror((int)os_errno) : detail);
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        ld_error_set(err, LD_E_TIMEOUT, "timed out talking to the Docker daemon at %s (%s)",
+                     addr, detail);
+        break;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+        ld_error_set(err, LD_E_TRUNCATED, "the response from %s ended early (%s)", addr,
+                     detail);
+        break;
+    case CURLE_GOT_NOTHING:
+        ld_error_set(err, LD_E_PROTOCOL, "the Docker daemon at %s closed the connection "
+                     "without answering", addr);
+        break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        ld_error_set(err, LD_E_CANCELED, "canceled");
+        break;
+    case CURLE_SEND_ERROR:
+        ld_error_set(err, LD_E_CONNECT, "lost the connection to the Docker daemon at %s (%s)",
+                     addr, detail);
+        break;
+    case CURLE_READ_ERROR:
+        ld_error_set(err, LD_E_IO, "could not read the request body (%s)", detail);
+        break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        ld_error_set(err, LD_E_PROTOCOL, "malformed response from %s (%s)", addr, detail);
+        break;
+    default:
+        ld_error_set(err, LD_E_CONNECT, "error talking to the Docker daemon at %s (%s)", addr,
+                     detail);
+        break;
+    }
+}

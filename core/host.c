@@ -1,0 +1,151 @@
+/* host.c - parsing DOCKER_HOST-style addresses the way the docker CLI does.
+ *
+ * Pure string work (no I/O), tested against the docker CLI's own vectors in
+ * tests/unit/test_host.c. Schemes luadock cannot speak (fd://, npipe://,
+ * ssh://) are refused with a clear message rather than guessed at.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "luadock.h"
+
+#define DEFAULT_SOCKET "/var/run/docker.sock"
+#define DEFAULT_TCP_HOST "localhost"
+#define DEFAULT_TCP_PORT 2375
+
+static int invalid(ld_error *err, const char *spec, const char *why)
+{
+    ld_error_set(err, LD_E_ARG, "invalid DOCKER_HOST address \"%s\": %s", spec, why);
+    return -1;
+}
+
+static int parse_unix(const char *spec, const char *rest, ld_host *out, ld_error *err)
+{
+    if (strstr(rest, "://"))
+        return invalid(err, spec, "invalid bind address format");
+    const char *path = *rest ? rest : DEFAULT_SOCKET;
+    if (strlen(path) >= sizeof out->socket_path) {
+        ld_error_set(err, LD_E_ARG, "unix socket path \"%s\" is too long (at most %zu bytes)",
+                     path, sizeof out->socket_path - 1);
+        return -1;
+    }
+    out->kind = LD_HOST_UNIX;
+    snprintf(out->socket_path, sizeof out->socket_path, "%s", path);
+    snprintf(out->normalized, sizeof out->normalized, "unix://%s", path);
+    return 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* host[:port][/path] with host possibly "[v6]". */
+static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error *err)
+{
+    const char *slash = strchr(rest, '/');
+    size_t authority_len = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *path = slash ? slash : "";
+    const char *host = rest, *port = NULL;
+    size_t host_len, port_len = 0;
+
+    if (strpbrk(rest, "?#"))
+        return invalid(err, spec, "queries and fragments are not allowed");
+    if (rest[0] == '[') {
+        const char *close = memchr(rest, ']', authority_len);
+        if (!close)
+            return invalid(err, spec, "missing ']' in IPv6 address");
+        host = rest + 1;
+        host_len = (size_t)(close - host);
+        if (close + 1 < rest + authority_len) {
+            if (close[1] != ':')
+                return invalid(err, spec, "invalid bind address format");
+            port = close + 2;
+            port_len = (size_t)(rest + authority_len - port);
+        }
+    } else {
+        const char *colon = memchr(rest, ':', authority_len);
+        host_len = colon ? (size_t)(colon - rest) : authority_len;
+        if (colon) {
+            port = colon + 1;
+            port_len = (size_t)(rest + authority_len - port);
+            if (memchr(port, ':', port_len))
+                return invalid(err, spec, "too many colons (IPv6 needs brackets)");
+        }
+    }
+    if (port && port_len && !all_digits(port, port_len))
+        return invalid(err, spec, "invalid port");
+    if (host_len >= sizeof out->hostname || strlen(path) >= sizeof out->base_path)
+        return invalid(err, spec, "address too long");
+    long portnum = DEFAULT_TCP_PORT;
+    if (port && port_len) {
+        if (port_len > 5)
+            return invalid(err, spec, "invalid port");
+        char tmp[8];
+        memcpy(tmp, port, port_len);
+        tmp[port_len] = '\0';
+        portnum = strtol(tmp, NULL, 10);
+        if (portnum < 1 || portnum > 65535)
+            return invalid(err, spec, "port out of range");
+    }
+    out->kind = LD_HOST_TCP;
+    if (host_len == 0)
+        snprintf(out->hostname, sizeof out->hostname, "%s", DEFAULT_TCP_HOST);
+    else
+        snprintf(out->hostname, sizeof out->hostname, "%.*s", (int)host_len, host);
+    out->port = (int)portnum;
+    size_t plen = strlen(path);
+    while (plen && path[plen - 1] == '/')
+        plen--;
+    snprintf(out->base_path, sizeof out->base_path, "%.*s", (int)plen, path);
+    int v6 = strchr(out->hostname, ':') != NULL;
+    snprintf(out->normalized, sizeof out->normalized, "tcp://%s%s%s:%d%s", v6 ? "[" : "",
+             out->hostname, v6 ? "]" : "", out->port, out->base_path);
+    return 0;
+}
+
+int ld_host_parse(const char *spec, ld_host *out, ld_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!spec)
+        spec = "";
+    while (isspace((unsigned char)*spec))
+        spec++;
+    char trimmed[1024];
+    size_t n = strlen(spec);
+    while (n && isspace((unsigned char)spec[n - 1]))
+        n--;
+    if (n >= sizeof trimmed)
+        return invalid(err, spec, "address too long");
+    memcpy(trimmed, spec, n);
+    trimmed[n] = '\0';
+    if (n == 0)
+        return parse_unix(trimmed, "", out, err);
+    for (size_t i = 0; i < n; i++)
+        if (isspace((unsigned char)trimmed[i]) || iscntrl((unsigned char)trimmed[i]))
+            return invalid(err, trimmed, "invalid bind address format");
+
+    const char *sep = strstr(trimmed, "://");
+    if (!sep)
+        return parse_tcp(trimmed, trimmed, out, err);
+    size_t scheme_len = (size_t)(sep - trimmed);
+    const char *rest = sep + 3;
+    if (scheme_len == 3 && strncmp(trimmed, "tcp", 3) == 0)
+        return parse_tcp(trimmed, rest, out, err);
+    if (scheme_len == 4 && strncmp(trimmed, "unix", 4) == 0)
+        return parse_unix(trimmed, rest, out, err);
+    if ((scheme_len == 2 && strncmp(trimmed, "fd", 2) == 0) ||
+        (scheme_len == 5 && strncmp(trimmed, "npipe", 5) == 0) ||
+        (scheme_len == 3 && strncmp(trimmed, "ssh", 3) == 0)) {
+        ld_error_set(err, LD_E_ARG, "DOCKER_HOST \"%s\": luadock speaks unix:// and tcp:// only",
+                     trimmed);
+        return -1;
+    }
+    return invalid(err, trimmed, "invalid bind address format");
+}

@@ -1,0 +1,91 @@
+/* internal.h - what the core's own files share and users of luadock.h do not.
+ *
+ * The client and transfer structures live here so that transport.c (curl
+ * multi transfers) and hijack.c (raw bidirectional connections) can share
+ * them. Nothing here may depend on Lua.
+ */
+#ifndef LUADOCK_INTERNAL_H
+#define LUADOCK_INTERNAL_H
+
+#include <curl/curl.h>
+#include "luadock.h"
+
+struct ld_client {
+    ld_host host;
+    CURLM *multi;              /* every transfer of this client runs here */
+    CURL *idle;                /* a finished easy handle kept for reuse */
+    double timeout;
+    char api_version[16];      /* "" until negotiated or pinned */
+    int pinned;                /* api_version came from the user */
+    char url_prefix[512];      /* "http://docker" or "http://host:port/base" */
+};
+
+/* One transfer on the client's multi handle. */
+typedef struct ld_xfer {
+    ld_client *client;
+    CURL *easy;
+    struct curl_slist *headers;
+    ld_buf body;               /* response bytes not yet handed out */
+    int streaming;             /* 1: body is consumed as it arrives */
+    int paused;                /* the write callback paused the transfer */
+    int headers_done;          /* final response headers have arrived */
+    int done;                  /* curl reported the transfer finished */
+    int too_large;
+    CURLcode result;
+    long status;
+    char content_type[128];
+    char api_version[16];
+    double started;            /* ld_now() when it started */
+    double header_timeout;     /* <= 0: none */
+    double deadline;           /* absolute ld_now() limit, 0: none */
+    int timed_out;             /* 1: we gave up waiting (header timeout or deadline) */
+    FILE *upload;              /* body_file being sent */
+    const char *upload_mem;    /* body bytes being sent */
+    size_t upload_len, upload_pos;
+    char method[8];
+    char path[512];
+    char errbuf[CURL_ERROR_SIZE];
+} ld_xfer;
+
+/* A streaming response: either a transfer on the client's multi handle, or
+ * a hijacked raw connection (attach/exec with stdin). */
+struct ld_stream {
+    ld_client *client;
+    ld_xfer *xfer;             /* multi-handle stream, or NULL */
+    CURL *raw;                 /* hijacked connection, or NULL */
+    curl_socket_t fd;
+    ld_buf pending;            /* hijack: received bytes not yet read */
+    int eof;
+    long status;
+    char content_type[128];
+    char method[8];
+    char path[512];
+};
+
+#define LD_STREAM_HIGH_WATER ((size_t)1 << 20)  /* pause a stream holding this much */
+
+double ld_now(void);          /* monotonic seconds */
+
+/* transport.c */
+int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
+                  ld_error *err);
+/* Drive the client's transfers for up to `wait` seconds (<0 forever) or until
+ * `x` has news (headers, body bytes, completion). Returns 0 or -1 (err). */
+int ld_xfer_step(ld_xfer *x, double wait, ld_error *err);
+/* Turn a finished or failed transfer into an ld_error. Returns 0 if fine. */
+int ld_xfer_check(ld_xfer *x, ld_error *err);
+void ld_xfer_free(ld_xfer *x);
+int ld_client_ensure_version(ld_client *c, ld_error *err);
+int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err);
+
+/* hijack.c: the raw side of ld_stream_read and ld_stream_close */
+ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
+void ld_hijack_close(ld_stream *s);
+
+/* error.c */
+void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,
+                        size_t len);
+void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
+                        const char *errbuf);
+
+#endif

@@ -1,0 +1,255 @@
+/* luadock.h - the public C API of the luadock core.
+ *
+ * The core speaks the Docker Engine HTTP API over a unix socket or tcp using
+ * libcurl (multi interface) and cJSON. It knows paths, queries, timeouts,
+ * streams and error classification; it knows nothing about Lua and must never
+ * include a Lua header, so a C program can use it alone (see examples/c/).
+ *
+ * Conventions: functions return 0 on success and -1 on failure, filling the
+ * caller's ld_error. Memory handed to the caller says who frees it.
+ */
+#ifndef LUADOCK_H
+#define LUADOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LD_VERSION "0.1.0"
+#define LD_API_MIN "1.41"     /* oldest Engine API we speak */
+#define LD_API_MAX "1.56"     /* newest Engine API we know */
+#define LD_DEFAULT_HOST "unix:///var/run/docker.sock"
+#define LD_DEFAULT_TIMEOUT 60.0            /* seconds, like docker-py */
+#define LD_BODY_CAP ((size_t)64 << 20)     /* cap on a non-streaming body */
+
+/* ---- errors ---------------------------------------------------------- */
+
+typedef enum ld_errcode {
+    LD_OK = 0,
+    LD_E_HTTP,        /* the engine answered with an error status */
+    LD_E_CONNECT,     /* no engine at the address (ENOENT, ECONNREFUSED, ...) */
+    LD_E_PERMISSION,  /* EACCES on the socket */
+    LD_E_TIMEOUT,     /* no response headers in time, or a deadline passed */
+    LD_E_PROTOCOL,    /* malformed response (bad JSON, bad frame type, ...) */
+    LD_E_TRUNCATED,   /* the stream ended in the middle of a message */
+    LD_E_CANCELED,    /* ld_cancel() was called while waiting */
+    LD_E_API_VERSION, /* API version unsupported or too new/old */
+    LD_E_TOO_LARGE,   /* a response body exceeded LD_BODY_CAP */
+    LD_E_ARG,         /* the caller passed something invalid */
+    LD_E_NOMEM,
+    LD_E_IO           /* a local file could not be read */
+} ld_errcode;
+
+typedef struct ld_error {
+    ld_errcode code;
+    long status;          /* HTTP status, or 0 */
+    int os_errno;         /* errno behind a connection failure, or 0 */
+    char message[1024];   /* the engine's own message where it gave one */
+    char method[8];
+    char path[512];
+} ld_error;
+
+/* The API.md error kind for an error: "not_found", "conflict", "bad_request",
+ * "server", "connection", "permission", "timeout", "api_version", "auth",
+ * "protocol", "truncated", "canceled". Never NULL. */
+const char *ld_error_kind(const ld_error *err);
+/* A stable name for the code: "HTTP", "CONNECT", "PERMISSION", "TIMEOUT", ... */
+const char *ld_error_code_name(ld_errcode code);
+void ld_error_set(ld_error *err, ld_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ld_error_clear(ld_error *err);
+/* Record which request failed (method and path). */
+void ld_error_where(ld_error *err, const char *method, const char *path);
+
+/* Ask every waiting call to stop with LD_E_CANCELED (async-signal-safe: it
+ * only sets a flag). ld_cancel_reset() clears it. */
+void ld_cancel(void);
+void ld_cancel_reset(void);
+int ld_cancel_requested(void);
+
+/* ---- growable buffer and query encoding ------------------------------ */
+
+typedef struct ld_buf {
+    char *data;   /* always NUL-terminated when non-NULL */
+    size_t len, cap;
+} ld_buf;
+
+int ld_buf_append(ld_buf *b, const void *data, size_t len);
+int ld_buf_appends(ld_buf *b, const char *s);
+int ld_buf_appendf(ld_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ld_buf_consume(ld_buf *b, size_t n);   /* drop n bytes from the front */
+void ld_buf_free(ld_buf *b);
+
+/* Append key=value to a query string, percent-encoding both (RFC 3986
+ * unreserved characters stay as they are) and adding '&' between pairs. */
+int ld_query_add(ld_buf *query, const char *key, const char *value, size_t value_len);
+/* Append "/" and one percent-encoded path segment ("/", ":" and "@" stay,
+ * since image references carry them). */
+int ld_path_add_segment(ld_buf *path, const char *segment);
+
+/* ---- DOCKER_HOST ----------------------------------------------------- */
+
+typedef enum { LD_HOST_UNIX, LD_HOST_TCP } ld_host_kind;
+
+typedef struct ld_host {
+    ld_host_kind kind;
+    char socket_path[108];   /* unix: the socket file */
+    char hostname[256];      /* tcp: name or address (IPv6 without brackets) */
+    int port;                /* tcp */
+    char base_path[256];     /* tcp: optional path prefix, "" or "/x" */
+    char normalized[512];    /* the address as the docker CLI would print it */
+} ld_host;
+
+/* Parse an address the way the docker CLI does: "" means the default socket,
+ * "unix://" the default path, "tcp://" localhost:2375, "tcp://:2376",
+ * "[::1]:5555" (a bare host:port is tcp). Fails with LD_E_ARG otherwise. */
+int ld_host_parse(const char *spec, ld_host *out, ld_error *err);
+
+/* ---- client and requests ---------------------------------------------- */
+
+typedef struct ld_client ld_client;
+
+typedef struct ld_client_opts {
+    const char *host;         /* NULL: $DOCKER_HOST, else LD_DEFAULT_HOST */
+    const char *api_version;  /* NULL: $DOCKER_API_VERSION, else negotiated */
+    double timeout;           /* seconds for non-streaming calls; 0 = default */
+} ld_client_opts;
+
+int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err);
+void ld_client_free(ld_client *c);
+const ld_host *ld_client_host(const ld_client *c);
+double ld_client_timeout(const ld_client *c);
+/* The API version in use ("1.41"); negotiates with GET /_ping on first use.
+ * Returns NULL on failure. The string lives as long as the client. */
+const char *ld_client_api_version(ld_client *c, ld_error *err);
+
+typedef struct ld_request {
+    const char *method;        /* "GET", "POST", ... */
+    const char *path;          /* unversioned, already escaped: "/containers/x/json" */
+    const char *query;         /* encoded "a=1&b=2", or NULL */
+    const char *body;          /* request body, or NULL */
+    size_t body_len;
+    const char *body_file;     /* or: stream the body from this file */
+    const char *content_type;  /* default "application/json" when there is a body */
+    const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
+    double timeout;            /* response-header timeout: 0 = client default, <0 none */
+    double deadline;           /* whole-call limit in seconds, 0 = none */
+    int unversioned;           /* 1: no /vX.Y prefix (for /_ping) */
+} ld_request;
+
+typedef struct ld_response {
+    long status;
+    char *body;                /* NUL-terminated, malloc'd; free with ld_response_free */
+    size_t len;
+    char content_type[128];
+    char api_version[16];      /* the Api-Version header, if any */
+} ld_response;
+
+/* Perform a request and collect the whole body (at most LD_BODY_CAP bytes).
+ * A status >= 400 fails with LD_E_HTTP and the engine's message; 304 is a
+ * success with an empty body. */
+int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_error *err);
+void ld_response_free(ld_response *resp);
+
+/* ---- streams --------------------------------------------------------- */
+
+typedef struct ld_stream ld_stream;
+
+/* Start a streaming request; returns once the response headers arrived.
+ * An error status fails here with the engine's message. */
+int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
+/* Open a hijacked (bidirectional) connection: attach or exec start with
+ * stdin. The request is written by hand over a raw connection. */
+int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
+/* Read body bytes. Returns the count (> 0), 0 at a clean end, -1 on error,
+ * -2 when `timeout` seconds passed without data (timeout < 0 waits forever). */
+ssize_t ld_stream_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
+/* Hijacked streams only: write to the process's stdin, then half-close. */
+int ld_stream_write(ld_stream *s, const char *data, size_t len, ld_error *err);
+int ld_stream_close_write(ld_stream *s, ld_error *err);
+long ld_stream_status(const ld_stream *s);
+const char *ld_stream_content_type(const ld_stream *s);
+void ld_stream_close(ld_stream *s);
+
+/* ---- stream decoders (pure, incremental) ---------------------------- */
+
+/* The engine's multiplexed frame format: [type,0,0,0,size_be32] payload.
+ * Types 0 and 1 are stdout, 2 stderr, 3 a system error. Payload pieces are
+ * passed through as they arrive, never buffered whole. */
+typedef enum { LD_STDOUT = 1, LD_STDERR = 2, LD_SYSERR = 3 } ld_stream_id;
+typedef int (*ld_demux_cb)(void *ud, ld_stream_id id, const char *data, size_t len);
+
+typedef struct ld_demux {
+    unsigned char header[8];
+    size_t header_have;
+    uint32_t remaining;        /* payload bytes left in the current frame */
+    int type;
+} ld_demux;
+
+void ld_demux_init(ld_demux *d);
+/* Feed bytes; calls cb for each payload piece. Returns 0, -1 on a bad frame
+ * type (err filled, LD_E_PROTOCOL), or the callback's non-zero result. */
+int ld_demux_feed(ld_demux *d, const char *data, size_t len, ld_demux_cb cb, void *ud,
+                  ld_error *err);
+/* 0 when the input ended on a frame boundary, else -1 with LD_E_TRUNCATED. */
+int ld_demux_finish(const ld_demux *d, ld_error *err);
+
+/* Concatenated JSON values (progress and event streams): values may be
+ * separated by whitespace or nothing, and split anywhere across chunks. */
+typedef struct cJSON cJSON;
+typedef int (*ld_jsonsplit_cb)(void *ud, cJSON *value);  /* takes ownership */
+
+typedef struct ld_jsonsplit {
+    ld_buf carry;
+} ld_jsonsplit;
+
+void ld_jsonsplit_init(ld_jsonsplit *s);
+int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonsplit_cb cb,
+                      void *ud, ld_error *err);
+int ld_jsonsplit_finish(ld_jsonsplit *s, ld_error *err);  /* leftover non-space: truncated */
+void ld_jsonsplit_free(ld_jsonsplit *s);
+
+/* ---- Engine operations ----------------------------------------------- */
+
+typedef enum {
+    LD_BODY_NONE,     /* no request body */
+    LD_BODY_JSON,     /* a JSON document */
+    LD_BODY_TAR       /* tar bytes or a file (application/x-tar) */
+} ld_body_kind;
+
+typedef enum {
+    LD_RESP_NONE,     /* no content expected (204, 304) */
+    LD_RESP_JSON,     /* one JSON document */
+    LD_RESP_TEXT,     /* raw bytes returned whole */
+    LD_RESP_MUX,      /* a stream: multiplexed stdout/stderr frames (raw with tty) */
+    LD_RESP_JSONLINES,/* a stream: concatenated JSON values */
+    LD_RESP_RAW       /* a stream: raw bytes */
+} ld_resp_kind;
+
+/* One Engine endpoint, named by its operationId in snake_case. */
+typedef struct ld_op {
+    const char *name;      /* "container_list" */
+    const char *method;    /* "GET" */
+    const char *path;      /* "/containers/{id}/json"; {x} are positional args */
+    const char *query;     /* space-separated query parameter names allowed */
+    ld_body_kind body;
+    ld_resp_kind resp;
+    int waits;             /* 1: the engine waits by design; no header timeout */
+} ld_op;
+
+extern const ld_op ld_system_ops[];
+extern const ld_op ld_container_ops[];
+extern const ld_op ld_image_ops[];
+
+/* Look an operation up by name across every area; NULL if unknown. */
+const ld_op *ld_op_find(const char *name);
+/* Call fn for every known operation (bindings register them this way). */
+void ld_op_each(void (*fn)(void *ud, const ld_op *op), void *ud);
+/* How many {x} placeholders the op's path has. */
+int ld_op_path_arity(const ld_op *op);
+/* Build the escaped path from positional arguments. */
+int ld_op_path(const ld_op *op, const char *const *args, int nargs, ld_buf *out, ld_error *err);
+/* 1 if `name` is one of the op's query parameters. */
+int ld_op_has_query(const ld_op *op, const char *name);
+
+#endif

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# run.sh — the README's two commands: `bash run.sh tutorial` runs the tutorial and
+# `bash run.sh test` runs the whole suite, on a fresh Debian 12 machine as root.
+# It installs the Debian packages that are missing, brings up the Docker engine
+# through tests/engine.sh (and stops it at exit only if it started it), builds
+# luadock (plus an ASan+UBSan build for `test`) and runs ctest on both builds.
+# It never skips: no engine means failure. For `test`, the asan ctest summary is
+# the last thing printed, and the exit status is non-zero if either run failed.
+# Extra arguments after `test` go to both ctest runs (e.g. `-R lua.containers`).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+
+PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libcurl4-openssl-dev
+          libcjson-dev libedit-dev libarchive-dev docker.io busybox-static socat curl
+          util-linux python3-docker tmux)
+APT_LOG=/tmp/luadock-apt.log
+JOBS=2
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    echo "usage: bash run.sh tutorial | bash run.sh test [ctest args...]" >&2
+    exit 2
+}
+
+install_missing() {
+    local missing=() p status
+    for p in "${PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        [[ $status == "install ok installed" ]] || missing+=("$p")
+    done
+    if (( ${#missing[@]} == 0 )); then
+        echo "all ${#PACKAGES[@]} packages are installed"
+        return 0
+    fi
+    [[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]} — run as root to install them"
+    echo "installing ${missing[*]} (log: $APT_LOG)"
+    if ! { apt-get update -q &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+               "${missing[@]}"; } >"$APT_LOG" 2>&1; then
+        tail -n 30 "$APT_LOG" >&2
+        die "apt-get failed (full log: $APT_LOG)"
+    fi
+}
+
+start_engine() {
+    # Runs at every exit; prints nothing on stdout, so the last ctest summary
+    # stays the last thing printed.
+    trap 'bash "$ROOT/tests/engine.sh" stop >/dev/null || true' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    bash "$ROOT/tests/engine.sh" start || die "no Docker engine could be brought up (see above)"
+}
+
+build() { # DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DLUADOCK_WERROR=ON "$@"
+    cmake --build "$dir" -j"$JOBS"
+}
+
+mode=${1:-}
+case $mode in
+    tutorial|test) shift ;;
+    *) usage ;;
+esac
+
+step "packages"
+install_missing
+
+step "engine"
+start_engine
+
+step "build (build/)"
+build build
+
+case $mode in
+tutorial)
+    step "tutorial"
+    build/luadock examples/tutorial.lua
+    ;;
+test)
+    step "build (build-asan/: ASan + UBSan)"
+    build build-asan -DLUADOCK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+
+    rc=0
+    step "ctest build/"
+    ctest --test-dir build --output-on-failure --no-tests=error "$@" || rc=1
+
+    step "ctest build-asan/"
+    asan_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+    # Suppressions name only libraries we do not own (liblua, libcurl, TLS, dlopen).
+    if [[ -f $ROOT/tests/lsan.supp ]]; then
+        asan_env+=("LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0")
+    fi
+    env "${asan_env[@]}" ctest --test-dir build-asan --output-on-failure --no-tests=error "$@" || rc=1
+    exit "$rc"
+    ;;
+esac

@@ -108,7 +108,8 @@ static int table_shape(lua_State *L, int idx, lua_Integer *n)
 static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
 {
     lua_State *L = e->L;
-    if (depth > MAX_DEPTH)
+    /* the outermost table is depth 0: 128 levels are depths 0..127 */
+    if (depth >= MAX_DEPTH)
         return fail(e, where, "%s", "nesting deeper than 128 levels");
     lua_pushvalue(L, idx);
     if (lua_rawget(L, e->path) != LUA_TNIL) {
@@ -229,7 +230,16 @@ static int l_json_decode(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    cJSON *doc = cJSON_ParseWithLength(text, len);
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    /* cJSON stops after the first value; anything but whitespace after it
+     * ("{} x", "[1]]") makes the text malformed */
+    while (doc && end < text + len && *end && strchr(" \t\r\n", *end))
+        end++;
+    if (doc && end != text + len) {
+        cJSON_Delete(doc);
+        doc = NULL;
+    }
     if (!doc) {
         luaL_pushfail(L);
         lua_pushstring(L, "malformed JSON");

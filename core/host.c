@@ -13,10 +13,16 @@
 #define DEFAULT_SOCKET "/var/run/docker.sock"
 #define DEFAULT_TCP_HOST "localhost"
 #define DEFAULT_TCP_PORT 2375
+/* Messages quote at most this much of an address, so the reason that
+ * follows is never cut off by ld_error's buffer. */
+#define QUOTE_MAX 300
+#define QUOTE_FMT "%.*s%s"
+#define QUOTE(s) QUOTE_MAX, (s), strlen(s) > QUOTE_MAX ? "..." : ""
 
 static int invalid(ld_error *err, const char *spec, const char *why)
 {
-    ld_error_set(err, LD_E_ARG, "invalid DOCKER_HOST address \"%s\": %s", spec, why);
+    ld_error_set(err, LD_E_ARG, "invalid DOCKER_HOST address \"" QUOTE_FMT "\": %s", QUOTE(spec),
+                 why);
     return -1;
 }
 
@@ -26,8 +32,8 @@ static int parse_unix(const char *spec, const char *rest, ld_host *out, ld_error
         return invalid(err, spec, "invalid bind address format");
     const char *path = *rest ? rest : DEFAULT_SOCKET;
     if (strlen(path) >= sizeof out->socket_path) {
-        ld_error_set(err, LD_E_ARG, "unix socket path \"%s\" is too long (at most %zu bytes)",
-                     path, sizeof out->socket_path - 1);
+        ld_error_set(err, LD_E_ARG, "unix socket path \"" QUOTE_FMT "\" is too long (at most %zu "
+                     "bytes)", QUOTE(path), sizeof out->socket_path - 1);
         return -1;
     }
     out->kind = LD_HOST_UNIX;
@@ -55,8 +61,15 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
     const char *host = rest, *port = NULL;
     size_t host_len, port_len = 0;
 
+    if (strstr(rest, "://"))
+        return invalid(err, spec, "invalid proto, expected tcp");
+    if (strchr(rest, ' '))
+        return invalid(err, spec, "invalid bind address format");
     if (strpbrk(rest, "?#"))
         return invalid(err, spec, "queries and fragments are not allowed");
+    /* curl would take "user@" as credentials; the docker CLI drops it */
+    if (memchr(rest, '@', authority_len))
+        return invalid(err, spec, "user information is not allowed");
     if (rest[0] == '[') {
         const char *close = memchr(rest, ']', authority_len);
         if (!close)
@@ -86,7 +99,7 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
     long portnum = DEFAULT_TCP_PORT;
     if (port && port_len) {
         if (port_len > 5)
-            return invalid(err, spec, "invalid port");
+            return invalid(err, spec, "port out of range");
         char tmp[8];
         memcpy(tmp, port, port_len);
         tmp[port_len] = '\0';
@@ -127,8 +140,10 @@ int ld_host_parse(const char *spec, ld_host *out, ld_error *err)
     trimmed[n] = '\0';
     if (n == 0)
         return parse_unix(trimmed, "", out, err);
+    /* Spaces are fine in a socket path (as for the docker CLI); parse_tcp
+     * refuses them. Control characters are refused everywhere. */
     for (size_t i = 0; i < n; i++)
-        if (isspace((unsigned char)trimmed[i]) || iscntrl((unsigned char)trimmed[i]))
+        if (iscntrl((unsigned char)trimmed[i]))
             return invalid(err, trimmed, "invalid bind address format");
 
     const char *sep = strstr(trimmed, "://");
@@ -143,8 +158,8 @@ int ld_host_parse(const char *spec, ld_host *out, ld_error *err)
     if ((scheme_len == 2 && strncmp(trimmed, "fd", 2) == 0) ||
         (scheme_len == 5 && strncmp(trimmed, "npipe", 5) == 0) ||
         (scheme_len == 3 && strncmp(trimmed, "ssh", 3) == 0)) {
-        ld_error_set(err, LD_E_ARG, "DOCKER_HOST \"%s\": luadock speaks unix:// and tcp:// only",
-                     trimmed);
+        ld_error_set(err, LD_E_ARG, "DOCKER_HOST \"" QUOTE_FMT "\": luadock speaks unix:// and "
+                     "tcp:// only", QUOTE(trimmed));
         return -1;
     }
     return invalid(err, trimmed, "invalid bind address format");

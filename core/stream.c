@@ -112,9 +112,11 @@ int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonspli
             }
             break;
         }
-        /* A bare number or literal at the end may continue in the next chunk. */
+        /* A bare number or literal at the end may continue in the next chunk;
+         * cJSON stops a number cut inside its exponent ("1.5e") before the
+         * 'e', so a tail of number characters still counts as the end. */
         if ((cJSON_IsNumber(value) || cJSON_IsBool(value) || cJSON_IsNull(value)) &&
-            end == s->carry.data + s->carry.len) {
+            strspn(end, "0123456789+-.eE") == (size_t)(s->carry.data + s->carry.len - end)) {
             cJSON_Delete(value);
             break;
         }

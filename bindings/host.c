@@ -83,7 +83,13 @@ int ld_host_report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        fprintf(stderr, "%s: %s\n", progname, msg ? msg : "(error without a message)");
+        if (!msg)
+            msg = "(error without a message)";
+        /* a docker.Error already reads "luadock: ..." */
+        if (strncmp(msg, "luadock: ", 9) == 0)
+            fprintf(stderr, "%s\n", msg);
+        else
+            fprintf(stderr, "%s: %s\n", progname, msg);
         fflush(stderr);
         lua_pop(L, 1);
     }

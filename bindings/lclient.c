@@ -39,10 +39,12 @@ int ld_lua_push_error(lua_State *L, const ld_error *err)
     }
     lua_pushstring(L, err->message);
     lua_setfield(L, -2, "message");
-    lua_pushstring(L, err->method);
-    lua_setfield(L, -2, "method");
-    lua_pushstring(L, err->path);
-    lua_setfield(L, -2, "path");
+    if (err->method[0]) {   /* absent when no request was made */
+        lua_pushstring(L, err->method);
+        lua_setfield(L, -2, "method");
+        lua_pushstring(L, err->path);
+        lua_setfield(L, -2, "path");
+    }
     return 4;
 }
 

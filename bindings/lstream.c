@@ -132,6 +132,8 @@ static int l_read(lua_State *L)
 {
     lstream *ls = check_stream(L, 1);
     double timeout = luaL_optnumber(L, 2, -1);
+    if (!ls->s)
+        return luaL_error(L, "attempt to read a closed stream");
     ld_error err;
     ld_error_clear(&err);
     int rc = fill(ls, timeout, &err);

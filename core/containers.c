@@ -39,7 +39,7 @@ const ld_op ld_container_ops[] = {
     {"container_unpause", "POST", "/containers/{id}/unpause", "", LD_BODY_NONE, LD_RESP_NONE,
      0},
     {"container_attach", "POST", "/containers/{id}/attach",
-     "detachKeys logs stream stdin stdout stderr", LD_BODY_NONE, LD_RESP_MUX, 1},
+     "detachKeys logs stream stdin stdout stderr", LD_BODY_NONE, LD_RESP_MUX, 0},
     {"container_wait", "POST", "/containers/{id}/wait", "condition", LD_BODY_NONE,
      LD_RESP_JSON, 1},
     {"container_delete", "DELETE", "/containers/{id}", "v force link", LD_BODY_NONE,

@@ -23,10 +23,16 @@ double ld_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Strictly "<digits>.<digits>", each at most 4 digits. */
 static int parse_version(const char *v, int *major, int *minor)
 {
-    char tail;
-    return sscanf(v, "%d.%d%c", major, minor, &tail) == 2 && *major >= 0 && *minor >= 0;
+    const char *dot = strchr(v, '.');
+    size_t a = dot ? strspn(v, "0123456789") : 0, b = dot ? strspn(dot + 1, "0123456789") : 0;
+    if (!dot || a == 0 || a > 4 || v + a != dot || b == 0 || b > 4 || dot[1 + b] != '\0')
+        return 0;
+    *major = atoi(v);
+    *minor = atoi(dot + 1);
+    return 1;
 }
 
 static int version_cmp(const char *a, const char *b)

@@ -133,7 +133,6 @@ static void create_arg_table(lua_State *L, char **argv, int argc, int script)
 static int run_chunk(lua_State *L, int status, int nargs)
 {
     if (status == LUA_OK) {
-        lua_insert(L, -(nargs + 1));
         status = ld_host_docall(L, nargs, 0);
     } else {
         lua_pop(L, nargs);

@@ -1,0 +1,103 @@
+-- luadock.errors: the docker.Error type. Engine and connection failures, which
+-- luadock.core reports the Lua way (nil, msg, code, detail), become error
+-- values with metatable docker.Error and fields kind, status, message, method,
+-- path (plus code, and for kind "exit" the run's exit_code, stdout, stderr).
+-- Argument mistakes are not Errors: they are ordinary Lua errors (see util).
+-- This module must not talk to the engine itself.
+
+local util = require "luadock.util"
+util.mark()
+
+local M = {}
+
+local Error = {}
+Error.__index = Error
+Error.__name = "luadock.Error"
+
+-- "luadock: 404 No such container: web (DELETE /containers/web)"
+function Error.__tostring(e)
+  local parts = { "luadock: " }
+  if e.status then
+    parts[#parts + 1] = tostring(e.status) .. " "
+  end
+  parts[#parts + 1] = tostring(e.message or e.kind or "error")
+  if e.method and e.path then
+    parts[#parts + 1] = " (" .. e.method .. " " .. e.path .. ")"
+  end
+  return table.concat(parts)
+end
+
+M.Error = Error
+
+-- core's stable codes -> API.md kinds, for failures that come without detail.
+local code_kinds = {
+  CONNECT = "connection", PERMISSION = "permission", TIMEOUT = "timeout",
+  PROTOCOL = "protocol", TRUNCATED = "truncated", CANCELED = "canceled",
+  API_VERSION = "api_version", TOO_LARGE = "protocol", IO = "io",
+}
+
+local function status_kind(status)
+  if status == 404 then return "not_found" end
+  if status == 409 then return "conflict" end
+  if status == 401 or status == 403 then return "auth" end
+  if status and status >= 500 then return "server" end
+  return "bad_request"
+end
+
+function M.new(t)
+  return setmetatable(t, Error)
+end
+
+function M.is_error(v)
+  return getmetatable(v) == Error
+end
+
+-- Build an Error from core's failure values.
+function M.from_core(msg, code, detail)
+  detail = type(detail) == "table" and detail or {}
+  local status = detail.status
+  if status == nil and math.type(code) == "integer" then status = code end
+  local kind = detail.kind
+  if not kind then
+    kind = code_kinds[code] or (status and status_kind(status)) or "protocol"
+  end
+  return setmetatable({
+    kind = kind,
+    status = status,
+    message = detail.message or msg,
+    method = detail.method,
+    path = detail.path,
+    code = code,
+  }, Error)
+end
+
+function M.raise(e)
+  error(e, 0)
+end
+
+-- Pass results through, or raise when core failed: check(cli:op(...)).
+function M.check(v, msg, code, detail)
+  if v == nil and msg ~= nil then
+    error(M.from_core(msg, code, detail), 0)
+  end
+  return v
+end
+
+-- Like check, but a not_found failure returns nil instead of raising.
+function M.check_found(v, msg, code, detail)
+  if v == nil and msg ~= nil then
+    local e = M.from_core(msg, code, detail)
+    if e.kind == "not_found" then return nil, e end
+    error(e, 0)
+  end
+  return v
+end
+
+-- Raise an Error made here (not from core), e.g. a "timeout" of a run.
+function M.throw(kind, message, fields)
+  local e = fields or {}
+  e.kind, e.message = kind, message
+  error(setmetatable(e, Error), 0)
+end
+
+return M

@@ -1,0 +1,240 @@
+-- luadock.image: the Image class (id, short_id, tags, size, created, labels,
+-- attrs; tag, remove, history) and the client methods images, image and
+-- import (a root-filesystem tar, from a file or bytes, labelled as luadock's).
+-- It also holds the one place where run/create get a missing image
+-- (pull_for_run), so pulling slots in there when it arrives. No option of a
+-- call reaches the engine before the whole call was checked.
+
+local core = require "luadock.core"
+local util = require "luadock.util"
+local errors = require "luadock.errors"
+local session = require "luadock.session"
+local options = require "luadock.options"
+local convert = require "luadock.convert"
+util.mark()
+
+local check = errors.check
+local M = {}
+
+local Image = {}
+Image.__index = Image
+Image.__name = "luadock.Image"
+M.Image = Image
+
+function Image.__tostring(img)
+  local tag = img.tags and img.tags[1] or "<none>"
+  return string.format("luadock.Image: %s (%s)", tag, img.short_id or "?")
+end
+
+local function tags_of(list)
+  local out = {}
+  for _, t in ipairs(list or {}) do
+    if t ~= "<none>:<none>" then out[#out + 1] = t end
+  end
+  return out
+end
+
+local function base(client, t, ref)
+  local hex = (t.Id or ""):gsub("^sha256:", "")
+  return setmetatable({
+    _client = client, _ref = ref,
+    id = t.Id, short_id = hex:sub(1, 12), tags = tags_of(t.RepoTags),
+    size = math.tointeger(t.Size) or t.Size, attrs = t,
+  }, Image)
+end
+
+function M.from_list(client, t)
+  local img = base(client, t, nil)
+  img.created = math.tointeger(t.Created) or t.Created
+  img.labels = t.Labels or {}
+  return img
+end
+
+function M.from_inspect(client, t, ref)
+  local img = base(client, t, ref)
+  img.created = util.parse_time(t.Created)
+  img.labels = (t.Config and t.Config.Labels) or {}
+  return img
+end
+
+-- Was `name` the image's id (full, "sha256:"-prefixed or a hex prefix)
+-- rather than a repo:tag reference?
+local function names_id(name, id)
+  local n = name:gsub("^sha256:", "")
+  local hex = (id or ""):gsub("^sha256:", "")
+  return n:match("^%x+$") ~= nil and hex:sub(1, #n) == n
+end
+
+function M.inspect(client, name)
+  local t = check(client._cli:image_inspect(name))
+  return M.from_inspect(client, t, (not names_id(name, t.Id)) and name or nil)
+end
+
+local function self_check(self, fname)
+  if getmetatable(self) ~= Image then
+    util.raise("calling '" .. fname .. "' on bad self (use img:" .. fname .. "(...))")
+  end
+  return self._client._cli
+end
+
+-- img:tag("repo", "tag") or img:tag("repo:tag")
+function Image:tag(repo, tag)
+  local cli = self_check(self, "tag")
+  if type(repo) ~= "string" or repo == "" then
+    util.argerror("tag", 1, nil, "string expected, got " .. (repo == "" and "empty string" or type(repo)))
+  end
+  if tag == nil then
+    local r, t = repo:match("^(.*):([%w_][%w_.%-]*)$")
+    if r and not t:find("/", 1, true) then repo, tag = r, t end
+  elseif type(tag) ~= "string" then
+    util.argerror("tag", 2, nil, "string expected, got " .. type(tag))
+  end
+  check(cli:image_tag(self.id, { repo = repo, tag = tag }))
+  self.tags[#self.tags + 1] = repo .. ":" .. (tag or "latest")
+  return self
+end
+
+-- Looked up by repo:tag, this untags that reference (docker rmi repo:tag);
+-- looked up by id or listed, it removes the image.
+function Image:remove(spec)
+  local cli = self_check(self, "remove")
+  local chk = util.checker("remove", 1)
+  spec = chk:opts(spec, true)
+  chk:only(spec, { force = true, noprune = true })
+  local q = {
+    force = chk:type("force", spec.force, "boolean", true),
+    noprune = chk:type("noprune", spec.noprune, "boolean", true),
+  }
+  local r = check(cli:image_delete(self._ref or self.id, q))
+  return type(r) == "table" and r or {}
+end
+
+function Image:history()
+  local cli = self_check(self, "history")
+  return check(cli:image_history(self.id))
+end
+
+function Image:reload()
+  local cli = self_check(self, "reload")
+  local t = check(cli:image_inspect(self.id))
+  local fresh = M.from_inspect(self._client, t, self._ref)
+  for k, v in pairs(fresh) do self[k] = v end
+  return self
+end
+
+-- run/create found no image. Pulling arrives with Client:pull; until then a
+-- missing image is a not_found error that says what to do.
+function M.pull_for_run(client, ref, policy)
+  if client.pull then return client:pull(ref) end
+  if policy == "always" and errors.check_found(client._cli:image_inspect(ref)) then return end
+  errors.throw("not_found", "No such image: " .. ref
+    .. " (this luadock cannot pull images yet: import or build it first)")
+end
+
+-- Dockerfile-style quoting for LABEL keys and values.
+local function quote(s)
+  return '"' .. s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n") .. '"'
+end
+
+local function is_file(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local ok = f:read(0)
+  f:close()
+  return ok ~= nil
+end
+
+local IMPORT_OPTS = util.set { "source", "repo", "tag", "changes", "labels", "message", "platform" }
+local DEFAULT_PATH = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+function M.install(Client)
+  function Client:images(spec)
+    local chk = util.checker("images", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, { all = true, filters = true, digests = true })
+    local q = {
+      all = chk:type("all", spec.all, "boolean", true),
+      digests = chk:type("digests", spec.digests, "boolean", true),
+      filters = options.filters(chk, spec.filters),
+    }
+    local out = {}
+    for i, t in ipairs(check(self._cli:image_list(q))) do out[i] = M.from_list(self, t) end
+    return out
+  end
+
+  function Client:image(name)
+    if type(name) ~= "string" or name == "" then
+      util.argerror("image", 1, nil, "string expected, got " .. (name == "" and "empty string" or type(name)))
+    end
+    return M.inspect(self, name)
+  end
+
+  -- d:import{ source = path_or_tar_bytes, repo=, tag=, changes={...}, labels= }
+  function Client:import(spec)
+    local chk = util.checker("import", 1)
+    spec = chk:opts(spec)
+    chk:only(spec, IMPORT_OPTS)
+    local source = spec.source
+    if type(source) ~= "string" or source == "" then
+      chk:fail("source", type(source) == "string" and "empty string" or "string expected, got " .. type(source))
+    end
+    local is_path = #source < 4096 and not source:find("\0", 1, true) and is_file(source)
+    if not is_path and #source < 1024 then
+      -- a tar is at least two 512-byte blocks: this was meant as a path
+      chk:fail("source", "no such file: " .. source:gsub("%c", "?"))
+    end
+    local repo = chk:type("repo", spec.repo, "string", true)
+    local tag = chk:type("tag", spec.tag, "string", true)
+    if tag and not repo then chk:fail("tag", "needs 'repo'") end
+    if tag and not tag:match("^[%w_][%w_.%-]*$") then chk:fail("tag", "invalid tag '" .. tag .. "'") end
+    local changes, has_path = core.array {}, false
+    if spec.changes ~= nil then
+      if type(spec.changes) ~= "table" or not util.is_array(spec.changes) then
+        chk:fail("changes", "array of Dockerfile instructions expected, got " .. type(spec.changes))
+      end
+      for i, c in ipairs(spec.changes) do
+        if type(c) ~= "string" then chk:fail("changes", "item " .. i .. ": string expected, got " .. type(c)) end
+        if c:match("^%s*[Ee][Nn][Vv]%s+PATH[%s=]") then has_path = true end
+        changes[#changes + 1] = c
+      end
+    end
+    local labels = session.labels(spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil,
+      "image")
+    for _, k in ipairs(util.sorted_keys(labels)) do
+      changes[#changes + 1] = "LABEL " .. quote(k) .. "=" .. quote(labels[k])
+    end
+    if not has_path then changes[#changes + 1] = DEFAULT_PATH end
+    local q = {
+      fromSrc = "-", repo = repo, tag = tag, changes = changes,
+      message = chk:type("message", spec.message, "string", true),
+      platform = chk:type("platform", spec.platform, "string", true),
+    }
+
+    local s <close> = check(self._cli:image_create(not is_path and source or nil, q,
+      is_path and { body_file = source } or nil))
+    local last
+    while true do
+      local v, msg, code, detail = s:read()
+      if v == nil then
+        if msg ~= nil then errors.raise(errors.from_core(msg, code, detail)) end
+        break
+      end
+      if type(v) == "table" then
+        if v.error or v.errorDetail then
+          local m = v.error or (v.errorDetail and v.errorDetail.message) or "import failed"
+          errors.throw("server", m, { method = "POST", path = "/images/create" })
+        end
+        if type(v.status) == "string" then last = v.status end
+      end
+    end
+    local id = last and last:match("^%s*(sha256:%x+)%s*$")
+    if not id then
+      errors.throw("protocol", "import ended without an image id (last status: " .. tostring(last) .. ")",
+        { method = "POST", path = "/images/create" })
+    end
+    local ref = repo and (repo .. ":" .. (tag or "latest")) or nil
+    return M.from_inspect(self, check(self._cli:image_inspect(id)), ref)
+  end
+end
+
+return M

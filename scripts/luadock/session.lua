@@ -1,0 +1,85 @@
+-- luadock.session: who owns what. Every object luadock creates carries
+-- luadock.managed=1, luadock.session=<id of this process>, luadock.pid,
+-- luadock.host, luadock.pidstart (the creating process's start time from
+-- /proc, so a recycled pid is not mistaken for the creator) and luadock.kind
+-- (container, image, volume, network: what luadock created it as). The kind
+-- matters because a container inherits its image's labels: one made outside
+-- luadock from a luadock image says kind=image and is not luadock's container
+-- (so every image luadock makes, by import, commit or build, must say
+-- kind=image). This module computes the labels once per process and tells
+-- whether a creator is gone; it must never decide on its own to remove anything.
+local core = require "luadock.core"
+local util = require "luadock.util"
+util.mark()
+
+local M = {}
+
+M.MANAGED = "luadock.managed"
+M.SESSION = "luadock.session"
+M.PID = "luadock.pid"
+M.HOST = "luadock.host"
+M.PIDSTART = "luadock.pidstart"
+M.KIND = "luadock.kind"
+
+-- Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or
+-- nil when the process is gone or /proc is not there. The command name in
+-- field 2 may hold spaces and parentheses: count from the last ')'.
+function M.pid_start(pid)
+  local f = io.open("/proc/" .. tostring(pid) .. "/stat", "r")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  if not text then return nil end
+  local rest = text:match("^.*%)%s+(.*)$")
+  if not rest then return nil end
+  local i = 2
+  for field in rest:gmatch("%S+") do
+    i = i + 1
+    if i == 22 then return field end
+  end
+  return nil
+end
+
+M.id = core.random_hex(8)
+M.pid = core.pid()
+M.host = core.hostname()
+M.pidstart = M.pid_start("self") or ""
+
+-- The ownership labels of an object of this kind, merged over a copy of the
+-- caller's labels (ours win).
+function M.labels(extra, kind)
+  local out = {}
+  for k, v in pairs(extra or {}) do out[k] = v end
+  out[M.MANAGED] = "1"
+  out[M.KIND] = kind
+  out[M.SESSION] = M.id
+  out[M.PID] = tostring(M.pid)
+  out[M.HOST] = M.host
+  out[M.PIDSTART] = M.pidstart
+  return out
+end
+
+-- Made by luadock (as this kind of object, when given). Exact values only:
+-- a lookalike such as luadock.managed=true or =10 is not luadock's.
+function M.is_managed(labels, kind)
+  return type(labels) == "table" and labels[M.MANAGED] == "1"
+    and (kind == nil or labels[M.KIND] == kind)
+end
+
+-- True when labels prove the creating process is gone: created on this host
+-- by a pid that no longer exists, or that now belongs to a process started at
+-- another time. Objects from other hosts, or without these labels, are never
+-- called stale (nothing is proven).
+function M.is_stale(labels)
+  if not M.is_managed(labels) then return false end
+  if labels[M.HOST] ~= M.host then return false end
+  local pid = math.tointeger(tonumber(labels[M.PID] or ""))
+  if not pid or pid <= 0 or pid >= 1 << 22 then return false end   -- no such pid can exist: nothing proven
+  if not core.pid_alive(pid) then return true end
+  local start = M.pid_start(pid)
+  local want = labels[M.PIDSTART]
+  if start and want and want ~= "" and start ~= want then return true end
+  return false
+end
+
+return M

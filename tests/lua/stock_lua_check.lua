@@ -1,0 +1,119 @@
+-- tests/lua/stock_lua_check.lua — the built module under stock lua5.4 (ctest
+-- lua.stock_lua), not under the luadock host: `require "luadock"` found through
+-- package.path (scripts/?.lua;scripts/?/init.lua) and `require "luadock.core"`,
+-- the C module, through package.cpath (<build>/lua/?.so), both set by the ctest
+-- environment. Standalone on purpose (no testlib): prints "ok - ..." lines and
+-- "N passed, N failed", exits non-zero on any failure. Creates only a one-shot
+-- container with remove = true.
+local passed, failed = 0, 0
+
+local function check(name, fn)
+  local ok, err = pcall(fn)
+  if ok then
+    passed = passed + 1
+    print("ok - " .. name)
+  else
+    failed = failed + 1
+    print("not ok - " .. name .. ": " .. tostring(err))
+  end
+  io.stdout:flush()
+end
+
+local function eq(a, b, what)
+  if a ~= b then
+    error(string.format("%s: got %s, expected %s", what or "value", tostring(a), tostring(b)), 2)
+  end
+end
+
+local IMAGE = os.getenv("LUADOCK_TEST_IMAGE") or "luadock-test/busybox:1"
+local BIN = os.getenv("LUADOCK_BINARY_DIR")
+
+-- The module sits at <build>/lua/luadock/core.so. If the environment's
+-- LUA_CPATH does not lead there, say so loudly (it is a harness bug), then add
+-- the right directory so the rest still checks the module itself.
+local function cpath_reaches_core()
+  return package.searchpath("luadock.core", package.cpath) ~= nil
+end
+local cpath_note
+if not cpath_reaches_core() and BIN then
+  cpath_note = "package.cpath (" .. package.cpath .. ") does not reach luadock/core.so; added "
+    .. BIN .. "/lua/?.so"
+  package.cpath = BIN .. "/lua/?.so;" .. package.cpath
+end
+
+check("this is stock lua5.4, not the luadock host", function()
+  eq(_VERSION, "Lua 5.4", "_VERSION")
+  eq(rawget(_G, "docker"), nil, "global docker before require (the host preloads it)")
+  eq(package.preload["luadock"], nil, "luadock is not preloaded")
+end)
+
+check("package.cpath reaches <build>/lua/luadock/core.so", function()
+  if cpath_note then error(cpath_note) end
+  local path = package.searchpath("luadock.core", package.cpath)
+  assert(path, "luadock.core not on package.cpath: " .. package.cpath)
+  assert(path:match("luadock/core%.so$"), "found at " .. path)
+  local f = assert(io.open(path, "rb"), "cannot open " .. path)
+  assert(f:read(4) == "\127ELF", path .. " is not a shared object")
+  f:close()
+end)
+
+check("package.path reaches scripts/luadock/init.lua", function()
+  local path = package.searchpath("luadock", package.path)
+  assert(path, "luadock not on package.path: " .. package.path)
+  assert(path:match("scripts/luadock/init%.lua$"), "found at " .. path)
+end)
+
+local core, docker
+
+check("require \"luadock.core\" is the C module", function()
+  core = require "luadock.core"
+  eq(type(core), "table", "type")
+  eq(type(core.VERSION), "string", "core.VERSION")
+  assert(core.VERSION:match("^%d+%.%d+%.%d+"), "VERSION " .. core.VERSION)
+  eq(type(core.new), "function", "core.new")
+  local info = debug.getinfo(core.new, "S")
+  eq(info.what, "C", "core.new is a C function")
+  eq(core.API_MIN, "1.41", "API_MIN")
+end)
+
+check("require \"luadock\" works and is cached", function()
+  docker = require "luadock"
+  eq(type(docker), "table", "type")
+  eq(require "luadock", docker, "second require")
+  eq(docker.VERSION, core.VERSION, "docker.VERSION")
+  eq(type(docker.connect), "function", "docker.connect")
+end)
+
+check("docker.connect():ping() is true", function()
+  eq(docker.connect():ping(), true, "ping")
+  eq(docker.ping(), true, "docker.ping() on the default client")
+  eq(docker.connect():api_version(), "1.41", "api_version")
+end)
+
+check("a one-shot run works under stock lua", function()
+  local r = docker.run{ image = IMAGE, cmd = { "echo", "stock-lua" }, remove = true }
+  eq(r.exit_code, 0, "exit_code")
+  eq(r.stdout, "stock-lua\n", "stdout")
+  local r2 = docker.run{ image = IMAGE, cmd = "cat", stdin = "fed\n", remove = true }
+  eq(r2.stdout, "fed\n", "stdin through a hijacked attach")
+end)
+
+check("errors are docker.Error values", function()
+  local ok, e = pcall(docker.container, "luadock-stock-nosuch-" .. tostring(os.time()))
+  eq(ok, false, "pcall result")
+  eq(docker.is_error(e), true, "is_error")
+  eq(e.kind, "not_found", "kind")
+  assert(tostring(e):match("^luadock: 404 No such container"), tostring(e))
+  local ok2, e2 = pcall(docker.run, {})
+  eq(ok2, false, "bad argument raises")
+  assert(type(e2) == "string" and e2:find("bad argument #1 to 'run' (field 'image'", 1, true), tostring(e2))
+end)
+
+check("docker.clock and docker.sleep", function()
+  local t0 = docker.clock()
+  docker.sleep(0.05)
+  assert(docker.clock() - t0 >= 0.05, "slept too little")
+end)
+
+print(string.format("%d passed, %d failed", passed, failed))
+os.exit(failed == 0 and 0 or 1)

@@ -40,7 +40,8 @@ void ld_lua_push_json(lua_State *L, const cJSON *v)
         if (i == 1)
             luaL_setmetatable(L, LD_ARRAY_MT);
     } else if (cJSON_IsObject(v)) {
-        lua_newtable(L);
+        /* sized up front: growing a table key by key costs rehashes */
+        lua_createtable(L, 0, cJSON_GetArraySize(v));
         const cJSON *item;
         cJSON_ArrayForEach(item, v) {
             ld_lua_push_json(L, item);

@@ -265,7 +265,9 @@ static int push_result(lua_State *L, ld_client *c, const ld_op *op, ld_request *
 {
     ld_error err;
     ld_error_clear(&err);
-    if (op->resp >= LD_RESP_MUX) {
+    int streaming = op->resp == LD_RESP_MUX || op->resp == LD_RESP_JSONLINES ||
+                    op->resp == LD_RESP_RAW;
+    if (streaming) {
         ld_stream *s;
         int rc = o->hijack ? ld_stream_open_hijack(c, req, &s, &err)
                            : ld_stream_open(c, req, &s, &err);
@@ -298,6 +300,8 @@ static int push_result(lua_State *L, ld_client *c, const ld_op *op, ld_request *
         cJSON_Delete(doc);
     } else if (op->resp == LD_RESP_TEXT) {
         lua_pushlstring(L, resp.body, resp.len);
+    } else if (op->resp == LD_RESP_STAT) {
+        lua_pushstring(L, resp.path_stat);
     } else {
         lua_pushboolean(L, 1);
     }

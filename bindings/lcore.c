@@ -134,6 +134,38 @@ static int l_random_hex(lua_State *L)
     return 1;
 }
 
+/* core.base64_encode(bytes[, url]) -> text */
+static int l_base64_encode(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    ld_buf out = {0};
+    if (ld_base64_encode(&out, (const unsigned char *)data, len, lua_toboolean(L, 2)) != 0) {
+        ld_buf_free(&out);
+        return luaL_error(L, "out of memory");
+    }
+    lua_pushlstring(L, out.data, out.len);
+    ld_buf_free(&out);
+    return 1;
+}
+
+/* core.base64_decode(text) -> bytes | nil, msg (either alphabet) */
+static int l_base64_decode(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    ld_buf out = {0};
+    if (ld_base64_decode(&out, text, len) != 0) {
+        ld_buf_free(&out);
+        luaL_pushfail(L);
+        lua_pushliteral(L, "invalid base64");
+        return 2;
+    }
+    lua_pushlstring(L, out.data, out.len);
+    ld_buf_free(&out);
+    return 1;
+}
+
 int luaopen_luadock_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -141,7 +173,8 @@ int luaopen_luadock_core(lua_State *L)
         {"parse_host", l_parse_host}, {"cancel", l_cancel},
         {"cancel_reset", l_cancel_reset}, {"pid", l_pid},
         {"pid_alive", l_pid_alive}, {"hostname", l_hostname},
-        {"random_hex", l_random_hex}, {NULL, NULL}};
+        {"random_hex", l_random_hex}, {"base64_encode", l_base64_encode},
+        {"base64_decode", l_base64_decode}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushliteral(L, LD_VERSION);
     lua_setfield(L, -2, "VERSION");

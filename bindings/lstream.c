@@ -209,6 +209,13 @@ static int l_status(lua_State *L)
     return 1;
 }
 
+/* s:path_stat() -> the X-Docker-Container-Path-Stat header (base64 JSON) or "" */
+static int l_path_stat(lua_State *L)
+{
+    lua_pushstring(L, ld_stream_path_stat(check_open(L)));
+    return 1;
+}
+
 /* s:close() -> nothing; idempotent (also __gc and __close) */
 static int l_close(lua_State *L)
 {
@@ -269,7 +276,8 @@ int ld_lua_stream_open(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"read", l_read},   {"write", l_write}, {"close_write", l_close_write},
-        {"status", l_status}, {"close", l_close}, {"iter", l_iter}, {NULL, NULL}};
+        {"status", l_status}, {"path_stat", l_path_stat}, {"close", l_close},
+        {"iter", l_iter},   {NULL, NULL}};
     static const luaL_Reg meta[] = {
         {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
     luaL_newmetatable(L, LD_STREAM_MT);

@@ -44,6 +44,8 @@ const ld_op ld_container_ops[] = {
      LD_RESP_JSON, 1},
     {"container_delete", "DELETE", "/containers/{id}", "v force link", LD_BODY_NONE,
      LD_RESP_NONE, 0},
+    {"container_archive_info", "HEAD", "/containers/{id}/archive", "path", LD_BODY_NONE,
+     LD_RESP_STAT, 0},
     {"container_archive", "GET", "/containers/{id}/archive", "path", LD_BODY_NONE, LD_RESP_RAW,
      0},
     {"put_container_archive", "PUT", "/containers/{id}/archive",

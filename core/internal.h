@@ -35,6 +35,7 @@ typedef struct ld_xfer {
     long status;
     char content_type[128];
     char api_version[16];
+    char path_stat[2048];
     double started;            /* ld_now() when it started */
     double header_timeout;     /* <= 0: none */
     double deadline;           /* absolute ld_now() limit, 0: none */
@@ -58,6 +59,7 @@ struct ld_stream {
     int eof;
     long status;
     char content_type[128];
+    char path_stat[2048];
     char method[8];
     char path[512];
 };

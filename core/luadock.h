@@ -87,6 +87,12 @@ int ld_query_add(ld_buf *query, const char *key, const char *value, size_t value
  * since image references carry them). */
 int ld_path_add_segment(ld_buf *path, const char *segment);
 
+/* Base64 (RFC 4648): `url` selects the URL-safe alphabet (X-Registry-Auth).
+ * Decoding accepts both alphabets, with or without padding, and fails on
+ * anything else. Both append to `out`. */
+int ld_base64_encode(ld_buf *out, const unsigned char *data, size_t len, int url);
+int ld_base64_decode(ld_buf *out, const char *text, size_t len);
+
 /* ---- DOCKER_HOST ----------------------------------------------------- */
 
 typedef enum { LD_HOST_UNIX, LD_HOST_TCP } ld_host_kind;
@@ -143,6 +149,7 @@ typedef struct ld_response {
     size_t len;
     char content_type[128];
     char api_version[16];      /* the Api-Version header, if any */
+    char path_stat[2048];      /* X-Docker-Container-Path-Stat (base64 JSON), if any */
 } ld_response;
 
 /* Perform a request and collect the whole body (at most LD_BODY_CAP bytes).
@@ -169,6 +176,8 @@ int ld_stream_write(ld_stream *s, const char *data, size_t len, ld_error *err);
 int ld_stream_close_write(ld_stream *s, ld_error *err);
 long ld_stream_status(const ld_stream *s);
 const char *ld_stream_content_type(const ld_stream *s);
+/* X-Docker-Container-Path-Stat of the response (base64 JSON), or "". */
+const char *ld_stream_path_stat(const ld_stream *s);
 void ld_stream_close(ld_stream *s);
 
 /* ---- stream decoders (pure, incremental) ---------------------------- */
@@ -223,7 +232,8 @@ typedef enum {
     LD_RESP_TEXT,     /* raw bytes returned whole */
     LD_RESP_MUX,      /* a stream: multiplexed stdout/stderr frames (raw with tty) */
     LD_RESP_JSONLINES,/* a stream: concatenated JSON values */
-    LD_RESP_RAW       /* a stream: raw bytes */
+    LD_RESP_RAW,      /* a stream: raw bytes */
+    LD_RESP_STAT      /* no body: the X-Docker-Container-Path-Stat header's value */
 } ld_resp_kind;
 
 /* One Engine endpoint, named by its operationId in snake_case. */
@@ -240,6 +250,9 @@ typedef struct ld_op {
 extern const ld_op ld_system_ops[];
 extern const ld_op ld_container_ops[];
 extern const ld_op ld_image_ops[];
+extern const ld_op ld_exec_ops[];
+extern const ld_op ld_volume_ops[];
+extern const ld_op ld_network_ops[];
 
 /* Look an operation up by name across every area; NULL if unknown. */
 const ld_op *ld_op_find(const char *name);

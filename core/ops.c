@@ -8,7 +8,8 @@
 #include <string.h>
 #include "luadock.h"
 
-static const ld_op *const areas[] = {ld_system_ops, ld_container_ops, ld_image_ops};
+static const ld_op *const areas[] = {ld_system_ops, ld_container_ops, ld_image_ops,
+                                     ld_exec_ops,   ld_volume_ops,    ld_network_ops};
 
 void ld_op_each(void (*fn)(void *ud, const ld_op *op), void *ud)
 {

@@ -59,6 +59,7 @@ int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_erro
     s->xfer = x;
     s->status = x->status;
     snprintf(s->content_type, sizeof s->content_type, "%s", x->content_type);
+    snprintf(s->path_stat, sizeof s->path_stat, "%s", x->path_stat);
     *out = s;
     return 0;
 }
@@ -101,6 +102,7 @@ ssize_t ld_stream_read(ld_stream *s, char *buf, size_t n, double timeout, ld_err
 
 long ld_stream_status(const ld_stream *s) { return s->status; }
 const char *ld_stream_content_type(const ld_stream *s) { return s->content_type; }
+const char *ld_stream_path_stat(const ld_stream *s) { return s->path_stat; }
 
 void ld_stream_close(ld_stream *s)
 {

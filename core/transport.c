@@ -202,6 +202,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
         header_value(x->content_type, sizeof x->content_type, line, len, 13);
     } else if (len > 12 && strncasecmp(line, "Api-Version:", 12) == 0) {
         header_value(x->api_version, sizeof x->api_version, line, len, 12);
+    } else if (len > 29 && strncasecmp(line, "X-Docker-Container-Path-Stat:", 29) == 0) {
+        header_value(x->path_stat, sizeof x->path_stat, line, len, 29);
     } else if ((len == 2 && line[0] == '\r') || (len == 1 && line[0] == '\n')) {
         if (x->status >= 200 || x->status == 101)
             x->headers_done = 1;
@@ -459,6 +461,7 @@ int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_er
     resp->status = x->status;
     snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
     snprintf(resp->api_version, sizeof resp->api_version, "%s", x->api_version);
+    snprintf(resp->path_stat, sizeof resp->path_stat, "%s", x->path_stat);
     if (x->status >= 400) {
         ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
         ld_error_where(err, req->method, req->path);

@@ -33,6 +33,9 @@ int ld_lua_push_error(lua_State *L, const ld_error *err);
 void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode);
 int ld_lua_stream_open(lua_State *L);
 
+/* larchive.c: core.tar, core.untar, core.ignore_match into the table on top */
+void ld_lua_archive_open(lua_State *L);
+
 int luaopen_luadock_core(lua_State *L);
 
 #endif

@@ -185,5 +185,6 @@ int luaopen_luadock_core(lua_State *L)
     ld_lua_json_open(L);
     ld_lua_stream_open(L);
     ld_lua_client_open(L);
+    ld_lua_archive_open(L);
     return 1;
 }

@@ -218,6 +218,62 @@ int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonspli
 int ld_jsonsplit_finish(ld_jsonsplit *s, ld_error *err);  /* leftover non-space: truncated */
 void ld_jsonsplit_free(ld_jsonsplit *s);
 
+/* ---- .dockerignore (dockerignore.c) ---------------------------------- */
+
+/* `patterns` is a NULL-terminated array of .dockerignore lines (comments and
+ * blank lines already dropped; a leading "!" marks an exception); `path` is
+ * slash-separated and relative to the context. Moby's semantics: patterns
+ * are cleaned ("/a", "./a" mean "a"), "*", "?" and "[...]" stay within one
+ * segment, "**" spans any number of segments, a pattern that matches a
+ * parent folder matches everything below it, the last matching pattern
+ * wins. Returns 1 if the path is excluded. */
+int ld_ignore_match(const char *const *patterns, const char *path);
+/* 1 if an exception could re-include something below the excluded folder
+ * `dir`, so a walk must still descend into it (without adding `dir`). */
+int ld_ignore_descend(const char *const *patterns, const char *dir);
+/* 0, or -1 (LD_E_ARG) naming the first pattern Go would refuse ("!" alone,
+ * an unclosed "[", a trailing "\"). */
+int ld_ignore_check(const char *const *patterns, ld_error *err);
+
+/* ---- tar archives (archive.c, libarchive) ---------------------------- */
+
+typedef struct ld_tar_opts {
+    const char *const *exclude;  /* .dockerignore patterns (see above), or NULL */
+    int keep_root;               /* a folder's entries go under its own name, as
+                                    `docker cp dir ctr:/dst` makes /dst/dir */
+} ld_tar_opts;
+
+/* Append to `out` a tar (pax, ustar where it fits) of a file or folder.
+ * Symlinks are stored as symlinks and never followed; hard links inside the
+ * tree are stored once; modes and mtimes are kept; owners are numeric 0:0
+ * with no names. A folder's entries are relative to it (a build context)
+ * unless keep_root; a single file is stored under its base name. Sockets are
+ * left out. Fails with LD_E_IO (unreadable path) or LD_E_ARG (bad pattern). */
+int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_error *err);
+/* ld_tar_create with only exclude patterns. */
+int ld_tar_from_path(const char *path, const char *const *exclude_patterns, ld_buf *out,
+                     ld_error *err);
+
+typedef struct ld_untar_stats {
+    size_t files;     /* entries written: files, folders, symlinks, hard links */
+    size_t skipped;   /* entries left out, for any of the reasons below */
+    size_t devices;   /* character and block devices */
+    size_t fifos;
+    size_t sockets;
+    size_t unsafe;    /* absolute or ".." names, links leaving dest_dir, writes
+                         through a symlink, hard links that cannot be made */
+    size_t other;     /* entry types this extractor does not know */
+} ld_untar_stats;
+
+/* Extract a tar held in memory under the existing folder dest_dir, treating
+ * it as hostile: nothing is written outside dest_dir, owners are not
+ * restored, modes are masked with 0777 (no setuid, setgid or sticky bits)
+ * and the umask applies, devices, fifos and sockets are skipped. Skipped
+ * entries are counted in *stats (may be NULL). Fails with LD_E_ARG (dest_dir
+ * is not a folder), LD_E_PROTOCOL (not a tar) or LD_E_IO (a write failed). */
+int ld_tar_extract(const char *data, size_t len, const char *dest_dir, ld_untar_stats *stats,
+                   ld_error *err);
+
 /* ---- Engine operations ----------------------------------------------- */
 
 typedef enum {

@@ -44,8 +44,8 @@ local function label_matchers(chk, v)
   return out
 end
 
--- Does the core binding have this operation? (volumes and networks arrive
--- in a later milestone; until then cleanup reports nothing for them.)
+-- Does the core binding have this operation? (It has volume_* and network_*
+-- since they arrived; the check keeps cleanup working with an older core.)
 local function has_op(cli, name)
   local ok, f = pcall(function() return cli[name] end)
   return ok and f ~= nil

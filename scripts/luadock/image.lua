@@ -1,9 +1,11 @@
 -- luadock.image: the Image class (id, short_id, tags, size, created, labels,
--- attrs; tag, remove, history) and the client methods images, image and
--- import (a root-filesystem tar, from a file or bytes, labelled as luadock's).
--- It also holds the one place where run/create get a missing image
--- (pull_for_run), so pulling slots in there when it arrives. No option of a
--- call reaches the engine before the whole call was checked.
+-- attrs; tag, remove, history) and the client methods images, image,
+-- import (a root-filesystem tar, from a file or bytes, labelled as luadock's),
+-- load and save (`docker save` tars; save streams to a file, never holding
+-- the tar in memory) and prune_images. It also holds the one place where
+-- run/create get a missing image (pull_for_run, which pulls through
+-- luadock.registry). No option of a call reaches the engine before the whole
+-- call was checked.
 
 local core = require "luadock.core"
 local util = require "luadock.util"
@@ -11,6 +13,7 @@ local errors = require "luadock.errors"
 local session = require "luadock.session"
 local options = require "luadock.options"
 local convert = require "luadock.convert"
+local progress = require "luadock.progress"
 util.mark()
 
 local check = errors.check
@@ -122,13 +125,10 @@ function Image:reload()
   return self
 end
 
--- run/create found no image. Pulling arrives with Client:pull; until then a
--- missing image is a not_found error that says what to do.
-function M.pull_for_run(client, ref, policy)
-  if client.pull then return client:pull(ref) end
-  if policy == "always" and errors.check_found(client._cli:image_inspect(ref)) then return end
-  errors.throw("not_found", "No such image: " .. ref
-    .. " (this luadock cannot pull images yet: import or build it first)")
+-- run/create with pull = "always", or "missing" when the engine found no
+-- image: pull it (credentials from config.json, like the docker CLI).
+function M.pull_for_run(client, ref, _policy)
+  return require("luadock.registry").pull(client, ref, nil, "run")
 end
 
 -- Dockerfile-style quoting for LABEL keys and values.
@@ -142,6 +142,25 @@ local function is_file(path)
   local ok = f:read(0)
   f:close()
   return ok ~= nil
+end
+
+-- A tar given as a file path or as bytes: true when it is a path. Raises
+-- naming `field` (a short string that is no file was meant as a path: a tar
+-- is at least two 512-byte blocks).
+local function tar_source(chk, field, source)
+  if type(source) ~= "string" or source == "" then
+    chk:fail(field, type(source) == "string" and "empty string" or "string expected, got " .. type(source))
+  end
+  local is_path = #source < 4096 and not source:find("\0", 1, true) and is_file(source)
+  if not is_path and #source < 1024 then
+    chk:fail(field, "no such file: " .. source:gsub("%c", "?"))
+  end
+  return is_path
+end
+
+-- A checker for a positional argument (no field name in its messages).
+local function positional(fname, n)
+  return { fail = function(_, _, msg) util.argerror(fname, n, nil, msg) end }
 end
 
 local IMPORT_OPTS = util.set { "source", "repo", "tag", "changes", "labels", "message", "platform" }
@@ -175,14 +194,7 @@ function M.install(Client)
     spec = chk:opts(spec)
     chk:only(spec, IMPORT_OPTS)
     local source = spec.source
-    if type(source) ~= "string" or source == "" then
-      chk:fail("source", type(source) == "string" and "empty string" or "string expected, got " .. type(source))
-    end
-    local is_path = #source < 4096 and not source:find("\0", 1, true) and is_file(source)
-    if not is_path and #source < 1024 then
-      -- a tar is at least two 512-byte blocks: this was meant as a path
-      chk:fail("source", "no such file: " .. source:gsub("%c", "?"))
-    end
+    local is_path = tar_source(chk, "source", source)
     local repo = chk:type("repo", spec.repo, "string", true)
     local tag = chk:type("tag", spec.tag, "string", true)
     if tag and not repo then chk:fail("tag", "needs 'repo'") end
@@ -234,6 +246,96 @@ function M.install(Client)
     end
     local ref = repo and (repo .. ":" .. (tag or "latest")) or nil
     return M.from_inspect(self, check(self._cli:image_inspect(id)), ref)
+  end
+
+  -- d:load(path_or_tar_bytes) -> array of the Images the tar held
+  function Client:load(source)
+    local is_path = tar_source(positional("load", 1), nil, source)
+    local s <close> = check(self._cli:image_load(not is_path and source or nil, { quiet = false },
+      is_path and { body_file = source } or nil))
+    local refs = {}
+    progress.drain(s, function(ev)
+      local text = type(ev.stream) == "string" and ev.stream or ""
+      for line in text:gmatch("[^\n]+") do
+        local ref = line:match("^Loaded image: (%S+)%s*$")
+        local id = line:match("^Loaded image ID: (%S+)%s*$")
+        if ref or id then refs[#refs + 1] = { name = ref or id, ref = ref } end
+      end
+    end, { method = "POST", path = "/images/load" }, function() return "server" end)
+    local out = {}
+    for i, r in ipairs(refs) do
+      out[i] = M.from_inspect(self, check(self._cli:image_inspect(r.name)), r.ref)
+    end
+    return out
+  end
+
+  -- d:save(name_or_names, path) -> true. The tar streams to a temporary file
+  -- next to `path`, renamed over it once complete (removed on failure).
+  function Client:save(names, path)
+    local list = type(names) == "string" and { names } or names
+    if type(list) ~= "table" or #list == 0 or not util.is_array(list) then
+      util.argerror("save", 1, nil, "image name or array of names expected, got "
+        .. (type(names) == "table" and "empty or non-array table" or type(names)))
+    end
+    for i, n in ipairs(list) do
+      if type(n) ~= "string" or n == "" or n:find("%c") then
+        util.argerror("save", 1, nil, "item " .. i .. ": image name expected, got "
+          .. (type(n) == "string" and string.format("%q", (n:gsub("%c", "?"))) or type(n)))
+      end
+    end
+    if type(path) ~= "string" or path == "" then
+      util.argerror("save", 2, nil, "file path expected, got " .. (path == "" and "empty string" or type(path)))
+    end
+    local tmp = path .. ".part-" .. core.random_hex(4)
+    local f, ferr = io.open(tmp, "wb")
+    if not f then util.argerror("save", 2, nil, "cannot write " .. tostring(ferr)) end
+    local ok, err = pcall(function()
+      local s <close> = check(self._cli:image_get_all({ names = core.array({ table.unpack(list) }) }))
+      while true do
+        local what, chunk, code, detail = s:read()
+        if what == nil then
+          if chunk ~= nil then errors.raise(errors.from_core(chunk, code, detail)) end
+          break
+        end
+        assert(f:write(chunk))
+      end
+      assert(f:close())
+    end)
+    if not ok then
+      pcall(f.close, f)
+      os.remove(tmp)
+      error(err, 0)
+    end
+    local renamed, rerr = os.rename(tmp, path)
+    if not renamed then
+      os.remove(tmp)
+      errors.throw("io", "cannot rename the saved tar to " .. path .. ": " .. tostring(rerr))
+    end
+    return true
+  end
+
+  -- d:prune_images{ dangling = true, filters = } -> { deleted = {ids},
+  -- untagged = {refs}, space_reclaimed = bytes }; dangling = false prunes
+  -- every unused image that matches the filters, as the engine does.
+  function Client:prune_images(spec)
+    local chk = util.checker("prune_images", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, { dangling = true, filters = true })
+    local dangling = chk:type("dangling", spec.dangling, "boolean", true)
+    local filters = options.filters(chk, spec.filters) or {}
+    if filters.dangling and dangling ~= nil then
+      chk:fail("dangling", "conflicts with filters.dangling")
+    end
+    if not filters.dangling then
+      filters.dangling = core.array { dangling == false and "false" or "true" }
+    end
+    local r = check(self._cli:image_prune({ filters = filters }))
+    local deleted, untagged = {}, {}
+    for _, item in ipairs(r.ImagesDeleted or {}) do
+      if item.Deleted then deleted[#deleted + 1] = item.Deleted end
+      if item.Untagged then untagged[#untagged + 1] = item.Untagged end
+    end
+    return { deleted = deleted, untagged = untagged, space_reclaimed = r.SpaceReclaimed or 0 }
   end
 end
 

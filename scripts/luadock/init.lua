@@ -13,8 +13,17 @@ local errors = require "luadock.errors"
 local session = require "luadock.session"
 local container = require "luadock.container"
 local image = require "luadock.image"
+local registry = require "luadock.registry"
+local build = require "luadock.build"
 local run = require "luadock.run"
 local cleanup = require "luadock.cleanup"
+local exec = require "luadock.exec"
+local volume = require "luadock.volume"
+local network = require "luadock.network"
+local events = require "luadock.events"
+require "luadock.attach"   -- Container:attach, Container:stats
+require "luadock.commit"   -- Container:commit
+require "luadock.archive"  -- Container:put_archive, get_archive, copy_in, copy_out
 util.mark()
 
 local check = errors.check
@@ -25,6 +34,8 @@ M.Error = errors.Error
 M.is_error = errors.is_error
 M.Container = container.Container
 M.Image = image.Image
+M.Volume = volume.Volume
+M.Network = network.Network
 M.session = session.id   -- this process's luadock.session label value
 M.core = core
 
@@ -89,7 +100,13 @@ end
 container.install(Client)
 run.install(Client)
 image.install(Client)
+registry.install(Client)
+build.install(Client)
 cleanup.install(Client)
+exec.install(Client)
+volume.install(Client)
+network.install(Client)
+events.install(Client)
 
 -- ---- connecting ---------------------------------------------------------------
 

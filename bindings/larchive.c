@@ -1,0 +1,117 @@
+/* larchive.c - tar archives and .dockerignore matching for luadock.core:
+ * core.tar, core.untar and core.ignore_match over core/archive.c and
+ * core/dockerignore.c.
+ *
+ * Thin like the other bindings: check the arguments, fill the core's
+ * options, call it, push the result. Pattern lists are checked here so a bad
+ * pattern raises at once; everything that touches the disk is the core's.
+ */
+#include <string.h>
+#include "lbind.h"
+
+/* The strings of the array at idx (nil allowed) as a NULL-terminated array
+ * kept in a userdata pushed on the stack (so nothing leaks on an error);
+ * the strings stay anchored in the array. Raises naming fname, arg, field. */
+static const char *const *check_patterns(lua_State *L, int idx, const char *fname, int arg,
+                                         const char *field)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_isnil(L, idx)) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    if (!lua_istable(L, idx))
+        luaL_error(L, "bad argument #%d to '%s' (field '%s': array of strings expected, got %s)",
+                   arg, fname, field, luaL_typename(L, idx));
+    lua_Integer n = luaL_len(L, idx);
+    if (n < 0 || n > 100000)
+        luaL_error(L, "bad argument #%d to '%s' (field '%s': too many patterns)", arg, fname,
+                   field);
+    const char **list = lua_newuserdatauv(L, sizeof *list * (size_t)(n + 1), 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, idx, i) != LUA_TSTRING)
+            luaL_error(L, "bad argument #%d to '%s' (field '%s': item %d is a %s, not a string)",
+                       arg, fname, field, (int)i, luaL_typename(L, -1));
+        list[i - 1] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    list[n] = NULL;
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_ignore_check(list, &err) != 0)
+        luaL_error(L, "bad argument #%d to '%s' (field '%s': %s)", arg, fname, field,
+                   err.message);
+    return list;
+}
+
+/* core.tar(path[, { exclude = {patterns...}, keep_root = false }])
+ *   -> tar bytes | nil, msg, code, detail */
+static int l_tar(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    ld_tar_opts opts = {0};
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_getfield(L, 2, "exclude");
+        opts.exclude = check_patterns(L, -1, "tar", 2, "exclude");
+        lua_getfield(L, 2, "keep_root");
+        opts.keep_root = lua_toboolean(L, -1);
+    }
+    ld_buf out = {0};
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_tar_create(path, &opts, &out, &err) != 0) {
+        ld_buf_free(&out);
+        return ld_lua_push_error(L, &err);
+    }
+    lua_pushlstring(L, out.data, out.len);
+    ld_buf_free(&out);
+    return 1;
+}
+
+static void set_count(lua_State *L, const char *field, size_t n)
+{
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_setfield(L, -2, field);
+}
+
+/* core.untar(bytes, dest_dir)
+ *   -> { files=, skipped=, devices=, fifos=, sockets=, unsafe=, other= }
+ *    | nil, msg, code, detail */
+static int l_untar(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    const char *dest = luaL_checkstring(L, 2);
+    ld_untar_stats st;
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_tar_extract(data, len, dest, &st, &err) != 0)
+        return ld_lua_push_error(L, &err);
+    lua_createtable(L, 0, 7);
+    set_count(L, "files", st.files);
+    set_count(L, "skipped", st.skipped);
+    set_count(L, "devices", st.devices);
+    set_count(L, "fifos", st.fifos);
+    set_count(L, "sockets", st.sockets);
+    set_count(L, "unsafe", st.unsafe);
+    set_count(L, "other", st.other);
+    return 1;
+}
+
+/* core.ignore_match(patterns, path) -> boolean (true: excluded) */
+static int l_ignore_match(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *path = luaL_checkstring(L, 2);
+    const char *const *list = check_patterns(L, 1, "ignore_match", 1, "patterns");
+    lua_pushboolean(L, ld_ignore_match(list, path));
+    return 1;
+}
+
+void ld_lua_archive_open(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"tar", l_tar}, {"untar", l_untar}, {"ignore_match", l_ignore_match}, {NULL, NULL}};
+    luaL_setfuncs(L, fns, 0);
+}

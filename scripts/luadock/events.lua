@@ -1,0 +1,68 @@
+-- luadock.events: d:events{ since=, ["until"]=, filters= } as a generic-for
+-- iterator of the Engine's event tables (Type, Action, Actor = { ID,
+-- Attributes }, time, timeNano, ...). The stream is the loop's closing value,
+-- so `break` closes the connection; with `until` the Engine ends the stream
+-- itself once that time has passed. since/until take epoch seconds
+-- (os.time(), fractions allowed), an RFC 3339 time, or a duration ago
+-- ("10m"). Note ENGINE-NOTES #44: the Engine drops events for a consumer that
+-- does not keep up; a watcher that must not miss any lists and reconciles,
+-- and resumes with since = <the last event's time>.
+
+local util = require "luadock.util"
+local errors = require "luadock.errors"
+local options = require "luadock.options"
+util.mark()
+
+local check = errors.check
+local M = {}
+
+-- The Engine's timestamp form: integer seconds, or "seconds.fraction".
+local function event_time(chk, field, v)
+  if v == nil then return nil end
+  local t = v
+  if type(v) == "string" then
+    t = util.parse_time(v) or tonumber(v)
+    if not t and v ~= "" then
+      local d = util.parse_duration(v)
+      t = d and os.time() - d
+    end
+  end
+  if type(t) ~= "number" or t ~= t or t < 0 or t == math.huge then
+    chk:fail(field, "epoch seconds, an RFC 3339 time or a duration like \"10m\" expected, got "
+      .. (type(v) == "string" and string.format("%q", v) or type(v)))
+  end
+  if math.tointeger(t) then return tostring(math.tointeger(t)) end
+  return string.format("%.6f", t)
+end
+
+local EVENT_OPTS = util.set { "since", "until", "filters" }
+
+function M.install(Client)
+  -- for ev in d:events{ filters = { type = "container", label = "a=b" } } do ... end
+  function Client:events(spec)
+    local chk = util.checker("events", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, EVENT_OPTS)
+    local q = {
+      since = event_time(chk, "since", spec.since),
+      ["until"] = event_time(chk, "until", spec["until"]),
+      filters = options.filters(chk, spec.filters),
+    }
+    if q.since and q["until"] and tonumber(q["until"]) < tonumber(q.since) then
+      chk:fail("until", "is before since")
+    end
+    local s = check(self._cli:system_events(q))
+    local function iter()
+      local v, msg, code, detail = s:read()
+      if v == nil then
+        s:close()
+        if msg ~= nil then errors.raise(errors.from_core(msg, code, detail)) end
+        return nil
+      end
+      return v
+    end
+    return iter, nil, nil, s
+  end
+end
+
+return M

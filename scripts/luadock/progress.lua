@@ -1,0 +1,68 @@
+-- luadock.progress: reading the JSON progress streams of pull, push, build,
+-- import and load, whose failures arrive inside a 200 response as an
+-- {"error", "errorDetail"} event, and naming the kind of a registry failure
+-- from its text (the engine reports most of them as 500s or in the stream, so
+-- the text is all there is to go by). It must not open requests itself.
+
+local errors = require "luadock.errors"
+local util = require "luadock.util"
+util.mark()
+
+local M = {}
+
+-- "auth", "not_found" or `default`, from an engine or registry message.
+function M.kind_of(message, default)
+  local m = tostring(message):lower()
+  if m:find("unauthorized", 1, true) or m:find("authentication required", 1, true)
+    or m:find("no basic auth credentials", 1, true) or m:find("access to the resource is denied", 1, true) then
+    return "auth"
+  end
+  if m:find("manifest unknown", 1, true) or m:find("not found", 1, true)
+    or m:find("does not exist", 1, true) or m:find("no such image", 1, true) then
+    return "not_found"
+  end
+  return default
+end
+
+-- Raise core's failure of a registry call, with the kind its text tells.
+function M.raise_core(msg, code, detail)
+  local e = errors.from_core(msg, code, detail)
+  if e.kind == "server" or e.kind == "bad_request" then e.kind = M.kind_of(e.message, e.kind) end
+  errors.raise(e)
+end
+
+-- Read a progress stream to its end. Every event but an error goes to
+-- on_progress (when given); an error event closes the stream and raises a
+-- docker.Error with the engine's message, its kind from classify(message)
+-- (default: kind_of(message, "server")). `where` = { method=, path= }.
+-- Returns the events' `aux` values in order.
+function M.drain(s, on_progress, where, classify)
+  local aux = {}
+  while true do
+    local v, msg, code, detail = s:read()
+    if v == nil then
+      if msg ~= nil then errors.raise(errors.from_core(msg, code, detail)) end
+      return aux
+    end
+    if type(v) == "table" then
+      if v.error ~= nil or v.errorDetail ~= nil then
+        local m = type(v.errorDetail) == "table" and v.errorDetail.message or v.error
+        m = tostring(m or "the engine reported an error")
+        s:close()
+        local kind = classify and classify(m) or M.kind_of(m, "server")
+        errors.throw(kind, m, { method = where.method, path = where.path })
+      end
+      if v.aux ~= nil then aux[#aux + 1] = v.aux end
+      if on_progress then on_progress(v) end
+    end
+  end
+end
+
+-- Open a stream op (cli:opname(...)), raising a registry-aware Error.
+function M.open(cli, opname, ...)
+  local s, msg, code, detail = cli[opname](cli, ...)
+  if s == nil then M.raise_core(msg, code, detail) end
+  return s
+end
+
+return M

@@ -1,0 +1,248 @@
+-- luadock.registry: talking to registries through the engine. d:pull and
+-- d:push, the reading of image references (name[:tag][@digest], where the
+-- port of a registry host such as 127.0.0.1:5000/x is not a tag), the
+-- X-Registry-Auth header (always sent: base64url of the credentials given as
+-- `auth`, else of those in $DOCKER_CONFIG/config.json for the reference's
+-- registry, else of "{}"). The streams are read by luadock.progress.
+-- Credentials never appear in error messages or argument errors: only the
+-- names of fields do. Credential helpers (credsStore, credHelpers) are not
+-- consulted.
+
+local core = require "luadock.core"
+local util = require "luadock.util"
+local errors = require "luadock.errors"
+local image = require "luadock.image"
+local progress = require "luadock.progress"
+util.mark()
+
+local check = errors.check
+local M = {}
+
+M.HUB = "https://index.docker.io/v1/"
+local HUB_ALIASES = util.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
+local ANONYMOUS = "e30="   -- base64url("{}")
+
+-- ---- references -----------------------------------------------------------
+
+-- "host:5000/a/b:tag@sha256:..." -> name, tag (or nil), digest (or nil).
+-- A tag is the text after the last ':' when no '/' follows it.
+function M.parse_ref(ref)
+  local name, digest = ref:match("^(.-)@(.+)$")
+  name = name or ref
+  local n, tag = name:match("^(.*):([^:/]+)$")
+  if n then name = n end
+  return name, tag, digest
+end
+
+-- The registry a repository name lives on, spelled as config.json keys it:
+-- the first path component when it looks like a host (has '.' or ':', or is
+-- localhost), otherwise Docker Hub.
+function M.registry_of(name)
+  local first, rest = name:match("^([^/]+)/(.+)$")
+  if first and rest and (first:find("[.:]") or first == "localhost") then
+    if HUB_ALIASES[first] then return M.HUB end
+    return first
+  end
+  return M.HUB
+end
+
+-- A plausible reference: a name of letters, digits, '.', '_', '-', '/'
+-- and a registry's ':port', an optional tag, an optional digest. The engine
+-- has the last word; this only keeps garbage from reaching it.
+function M.valid_ref(ref)
+  local name, tag, digest = M.parse_ref(ref)
+  if not name:match("^[%w][%w._/:-]*$") or name:find("[/:]$") or name:find("//", 1, true) then
+    return false
+  end
+  if tag and (#tag > 128 or not tag:match("^[%w_][%w_.-]*$")) then return false end
+  if digest and not digest:match("^[%w+._-]+:%x+$") then return false end
+  return true
+end
+
+-- Checks a reference argument; returns it.
+function M.check_ref(fname, n, ref)
+  if type(ref) ~= "string" or ref == "" then
+    util.argerror(fname, n, nil, "image reference expected, got "
+      .. (ref == "" and "empty string" or type(ref)))
+  end
+  if ref:find("[%s%c]") then
+    util.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", (ref:gsub("%c", "?"))))
+  end
+  if not M.valid_ref(ref) then
+    util.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", ref))
+  end
+  return ref
+end
+
+-- ---- credentials ----------------------------------------------------------
+
+local function config_file()
+  local dir = os.getenv("DOCKER_CONFIG")
+  if not dir or dir == "" then
+    local home = os.getenv("HOME")
+    if not home or home == "" then return nil end
+    dir = home .. "/.docker"
+  end
+  return dir .. "/config.json"
+end
+
+-- config.json's `auths`, or nil. A missing or unreadable file means no
+-- credentials (as the docker CLI, which only warns).
+local function config_auths()
+  local path = config_file()
+  local f = path and io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  local cfg = text and core.json_decode(text)
+  if type(cfg) ~= "table" or type(cfg.auths) ~= "table" then return nil end
+  return cfg.auths
+end
+
+-- "https://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"; Hub spellings -> HUB.
+local function normalize_key(key)
+  if key == M.HUB then return M.HUB end
+  local host = key:gsub("^%a[%w+.-]*://", ""):gsub("/.*$", "")
+  if HUB_ALIASES[host] then return M.HUB end
+  return host
+end
+
+-- An entry of `auths` as the engine's AuthConfig, or nil.
+local function from_entry(entry, registry)
+  if type(entry) ~= "table" then return nil end
+  local out = { serveraddress = registry }
+  local found = false
+  if type(entry.auth) == "string" and entry.auth ~= "" then
+    local plain = core.base64_decode(entry.auth)
+    local user, pass = (plain or ""):match("^([^:]*):(.*)$")
+    if user then out.username, out.password, found = user, pass, true end
+  end
+  if type(entry.identitytoken) == "string" and entry.identitytoken ~= "" then
+    out.identitytoken, found = entry.identitytoken, true
+  end
+  return found and out or nil
+end
+
+-- The stored credentials for a registry (config.json key), or nil.
+function M.stored_auth(registry)
+  local auths = config_auths()
+  if not auths then return nil end
+  local exact = from_entry(auths[registry], registry)
+  if exact then return exact end
+  for _, key in ipairs(util.sorted_keys(auths)) do
+    if type(key) == "string" and normalize_key(key) == registry then
+      local a = from_entry(auths[key], registry)
+      if a then return a end
+    end
+  end
+  return nil
+end
+
+-- Every stored credential, as build's X-Registry-Config wants them
+-- ({ [registry] = AuthConfig }), or nil when there are none.
+function M.all_stored_auth()
+  local auths = config_auths()
+  if not auths then return nil end
+  local out, any = {}, false
+  for _, key in ipairs(util.sorted_keys(auths)) do
+    if type(key) == "string" then
+      local a = from_entry(auths[key], key)
+      if a then out[key], any = a, true end
+    end
+  end
+  return any and out or nil
+end
+
+local AUTH_FIELDS = util.set { "username", "password", "serveraddress", "identitytoken", "email" }
+
+-- Checks the `auth` option (nil, false, or a table of strings). The messages
+-- name fields and types only, never values.
+function M.check_auth(chk, v)
+  if v == nil or v == false then return v end
+  if type(v) ~= "table" then chk:fail("auth", "table expected, got " .. type(v)) end
+  for k, x in pairs(v) do
+    if type(k) ~= "string" or not AUTH_FIELDS[k] then
+      chk:fail("auth", "unknown field " .. (type(k) == "string" and "'" .. k .. "'" or type(k))
+        .. " (username, password, serveraddress, identitytoken)")
+    end
+    if type(x) ~= "string" then chk:fail("auth", "'" .. k .. "': string expected, got " .. type(x)) end
+  end
+  if not v.identitytoken and not (v.username and v.password) then
+    chk:fail("auth", "username and password, or identitytoken, expected")
+  end
+  return v
+end
+
+-- The X-Registry-Auth header line for a reference: explicit credentials
+-- win, `false` means anonymous, nil looks in config.json.
+function M.auth_header(name, auth)
+  local a
+  if type(auth) == "table" then
+    a = {}
+    for k, x in pairs(auth) do a[k] = x end
+    a.serveraddress = a.serveraddress or M.registry_of(name)
+  elseif auth == nil then
+    a = M.stored_auth(M.registry_of(name))
+  end
+  local value = a and core.base64_encode(core.json_encode(a), true) or ANONYMOUS
+  return "X-Registry-Auth: " .. value
+end
+
+-- ---- pull and push --------------------------------------------------------
+
+local PULL_OPTS = util.set { "on_progress", "auth", "all_tags", "platform" }
+local PUSH_OPTS = util.set { "on_progress", "auth" }
+
+-- Pull `ref` (":latest" when it has no tag); returns the Image, or with
+-- all_tags an array of the repository's Images.
+function M.pull(client, ref, spec, fname)
+  fname = fname or "pull"
+  M.check_ref(fname, 1, ref)
+  local chk = util.checker(fname, 2)
+  spec = chk:opts(spec, true)
+  chk:only(spec, PULL_OPTS)
+  local on_progress = chk:type("on_progress", spec.on_progress, "function", true)
+  local all_tags = chk:type("all_tags", spec.all_tags, "boolean", true)
+  local platform = chk:type("platform", spec.platform, "string", true)
+  local auth = M.check_auth(chk, spec.auth)
+  local name, tag, digest = M.parse_ref(ref)
+  if all_tags and (tag or digest) then
+    util.argerror(fname, 1, nil, "all_tags = true wants a repository without a tag or digest, got '" .. ref .. "'")
+  end
+  local q = { fromImage = name, platform = platform }
+  if digest then q.tag = digest elseif not all_tags then q.tag = tag or "latest" end
+  local cli = client._cli
+  local s <close> = progress.open(cli, "image_create", nil, q, { headers = { M.auth_header(name, auth) } })
+  progress.drain(s, on_progress, { method = "POST", path = "/images/create" })
+  if all_tags then
+    local list = client:images{ filters = { reference = { name } } }
+    return list
+  end
+  local want = digest and (name .. "@" .. digest) or (name .. ":" .. (tag or "latest"))
+  return image.from_inspect(client, check(cli:image_inspect(want)), want)
+end
+
+-- Push `ref` (":latest" when it has no tag); returns true.
+function M.push(client, ref, spec)
+  M.check_ref("push", 1, ref)
+  local chk = util.checker("push", 2)
+  spec = chk:opts(spec, true)
+  chk:only(spec, PUSH_OPTS)
+  local on_progress = chk:type("on_progress", spec.on_progress, "function", true)
+  local auth = M.check_auth(chk, spec.auth)
+  local name, tag, digest = M.parse_ref(ref)
+  if digest then util.argerror("push", 1, nil, "a digest cannot be pushed; give name:tag, got '" .. ref .. "'") end
+  local cli = client._cli
+  local where = { method = "POST", path = "/images/" .. name .. "/push" }
+  local s <close> = progress.open(cli, "image_push", name, { tag = tag or "latest" },
+    { headers = { M.auth_header(name, auth) } })
+  progress.drain(s, on_progress, where)
+  return true
+end
+
+function M.install(Client)
+  function Client:pull(ref, spec) return M.pull(self, ref, spec) end
+  function Client:push(ref, spec) return M.push(self, ref, spec) end
+end
+
+return M

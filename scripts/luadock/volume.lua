@@ -1,0 +1,136 @@
+-- luadock.volume: the Volume class (fields name, driver, mountpoint, labels,
+-- scope, created, attrs; methods remove, reload) and the client methods
+-- volumes, volume, volume_create and prune_volumes. A volume luadock creates
+-- carries its ownership labels (luadock.kind=volume), so d:cleanup can find it.
+-- Creating a name that already exists returns that volume as it is (the
+-- Engine's behaviour): it then says by its labels whether it is luadock's.
+-- prune_volumes is the Engine's own prune: on Engine 20.10 (API 1.41) it
+-- removes every unused volume that matches the filters, named ones too.
+
+local util = require "luadock.util"
+local errors = require "luadock.errors"
+local options = require "luadock.options"
+local session = require "luadock.session"
+local convert = require "luadock.convert"
+util.mark()
+
+local check = errors.check
+local M = {}
+
+local Volume = {}
+Volume.__index = Volume
+Volume.__name = "luadock.Volume"
+M.Volume = Volume
+
+function Volume.__tostring(v)
+  return string.format("luadock.Volume: %s (%s)", v.name or "?", v.driver or "?")
+end
+
+local function apply(v, t)
+  v.name = t.Name
+  v.driver = t.Driver
+  v.mountpoint = t.Mountpoint
+  v.labels = t.Labels or {}
+  v.scope = t.Scope
+  v.created = util.parse_time(t.CreatedAt)
+  v.attrs = t
+  return v
+end
+
+function M.from_engine(client, t)
+  return apply(setmetatable({ _client = client }, Volume), t)
+end
+
+local function self_check(self, fname)
+  if getmetatable(self) ~= Volume then
+    util.raise("calling '" .. fname .. "' on bad self (use vol:" .. fname .. "(...))")
+  end
+  return self._client._cli
+end
+
+-- vol:remove{ force = false } -> true; a volume in use raises kind "conflict"
+function Volume:remove(spec)
+  local cli = self_check(self, "remove")
+  local chk = util.checker("remove", 1)
+  spec = chk:opts(spec, true)
+  chk:only(spec, { force = true })
+  check(cli:volume_delete(self.name, { force = chk:type("force", spec.force, "boolean", true) }))
+  return true
+end
+
+function Volume:reload()
+  local cli = self_check(self, "reload")
+  return apply(self, check(cli:volume_inspect(self.name)))
+end
+
+local function name_arg(fname, name)
+  if type(name) ~= "string" or name == "" then
+    util.argerror(fname, 1, nil, "volume name string expected, got "
+      .. (name == "" and "empty string" or type(name)))
+  end
+  return name
+end
+
+local CREATE_OPTS = util.set { "name", "driver", "driver_opts", "labels" }
+
+local function string_map(chk, field, v)
+  if v == nil then return nil end
+  if type(v) ~= "table" then chk:fail(field, "table of strings expected, got " .. type(v)) end
+  local out = {}
+  for k, x in pairs(v) do
+    if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings") end
+    if type(x) == "number" then x = tostring(math.tointeger(x) or x) end
+    if type(x) ~= "string" then chk:fail(field, "value of '" .. k .. "': string expected, got " .. type(x)) end
+    out[k] = x
+  end
+  return out
+end
+
+function M.install(Client)
+  -- d:volumes{ filters = { label = {...}, name = ..., dangling = true, driver = ... } }
+  function Client:volumes(spec)
+    local chk = util.checker("volumes", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, { filters = true })
+    local r = check(self._cli:volume_list({ filters = options.filters(chk, spec.filters) }))
+    local out = {}
+    for _, t in ipairs(type(r) == "table" and r.Volumes or {}) do out[#out + 1] = M.from_engine(self, t) end
+    table.sort(out, function(a, b) return a.name < b.name end)
+    return out
+  end
+
+  function Client:volume(name)
+    return M.from_engine(self, check(self._cli:volume_inspect(name_arg("volume", name))))
+  end
+
+  -- d:volume_create{ name=, driver=, driver_opts=, labels= } -> Volume
+  function Client:volume_create(spec)
+    local chk = util.checker("volume_create", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, CREATE_OPTS)
+    local name = chk:type("name", spec.name, "string", true)
+    if name and not name:match("^[%w][%w_.%-]+$") then
+      chk:fail("name", "invalid volume name '" .. name:gsub("%c", "?") .. "' ([a-zA-Z0-9][a-zA-Z0-9_.-]+)")
+    end
+    local driver = chk:type("driver", spec.driver, "string", true)
+    if driver == "" then chk:fail("driver", "non-empty string expected") end
+    local labels = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil
+    local body = {
+      Name = name, Driver = driver,
+      DriverOpts = string_map(chk, "driver_opts", spec.driver_opts),
+      Labels = session.labels(labels, "volume"),
+    }
+    return M.from_engine(self, check(self._cli:volume_create(body)))
+  end
+
+  -- d:prune_volumes{ filters = { label = {...} } } -> { deleted = {names}, space_reclaimed = bytes }
+  function Client:prune_volumes(spec)
+    local chk = util.checker("prune_volumes", 1)
+    spec = chk:opts(spec, true)
+    chk:only(spec, { filters = true })
+    local r = check(self._cli:volume_prune({ filters = options.filters(chk, spec.filters) }))
+    return { deleted = r.VolumesDeleted or {}, space_reclaimed = r.SpaceReclaimed or 0 }
+  end
+end
+
+return M

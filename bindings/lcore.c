@@ -105,6 +105,15 @@ static int l_pid_alive(lua_State *L)
     return 1;
 }
 
+/* core.isatty(fd) -> boolean (1: stdout, 2: stderr, 0: stdin) */
+static int l_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, fd >= 0 && fd < 1024, 1, "not a file descriptor");
+    lua_pushboolean(L, isatty((int)fd));
+    return 1;
+}
+
 /* core.hostname() -> string */
 static int l_hostname(lua_State *L)
 {
@@ -172,7 +181,7 @@ int luaopen_luadock_core(lua_State *L)
         {"clock", l_clock},         {"sleep", l_sleep},
         {"parse_host", l_parse_host}, {"cancel", l_cancel},
         {"cancel_reset", l_cancel_reset}, {"pid", l_pid},
-        {"pid_alive", l_pid_alive}, {"hostname", l_hostname},
+        {"pid_alive", l_pid_alive}, {"hostname", l_hostname}, {"isatty", l_isatty},
         {"random_hex", l_random_hex}, {"base64_encode", l_base64_encode},
         {"base64_decode", l_base64_decode}, {NULL, NULL}};
     luaL_newlib(L, fns);

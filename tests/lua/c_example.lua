@@ -63,7 +63,8 @@ T.test("the table lists the labelled containers like docker ps -a", function()
   local port = running.ports["80/tcp"][1].host_port
   T.ok(up:find("127.0.0.1:" .. port .. "->80/tcp", 1, true), "port: " .. up)
   T.ok(up:match("ld%-cex%-" .. RUN .. "%-up$"), "name last: " .. up)
-  T.ok(up:find("seconds ago", 1, true) or up:find("Less than a second ago", 1, true), "created: " .. up)
+  T.ok(up:find("%s%d+ seconds? ago%s") or up:find("Less than a second ago", 1, true)
+    or up:find("About a minute ago", 1, true), "created (HumanDuration): " .. up)
   local ex = rows[exited.short_id]
   T.ok(ex, "exited container listed: " .. out)
   T.ok(ex:find("Exited (3)", 1, true), "status: " .. ex)

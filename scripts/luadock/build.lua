@@ -189,12 +189,13 @@ function M.build(client, spec)
   local s <close> = progress.open(client._cli, "image_build", tar, plan.query, { headers = headers })
   tar = nil   -- core copied it: the collector may have it while the build runs
   local built
+  local on_progress = plan.on_progress or progress.default_handler()
   local aux = progress.drain(s, function(ev)
     if type(ev.stream) == "string" then
       local id = ev.stream:match("^Successfully built (%x+)")
       if id then built = built or id end
     end
-    if plan.on_progress then plan.on_progress(ev) end
+    if on_progress then on_progress(ev) end
   end, where, build_kind)
   for _, a in ipairs(aux) do
     if type(a) == "table" and type(a.ID) == "string" then built = a.ID end

@@ -254,7 +254,9 @@ function M.install(Client)
     local s <close> = check(self._cli:image_load(not is_path and source or nil, { quiet = false },
       is_path and { body_file = source } or nil))
     local refs = {}
+    local show = progress.default_handler()
     progress.drain(s, function(ev)
+      if show then show(ev) end
       local text = type(ev.stream) == "string" and ev.stream or ""
       for line in text:gmatch("[^\n]+") do
         local ref = line:match("^Loaded image: (%S+)%s*$")

@@ -38,6 +38,8 @@ M.Volume = volume.Volume
 M.Network = network.Network
 M.session = session.id   -- this process's luadock.session label value
 M.core = core
+-- help(docker.run), help "run": the host makes it the global `help` too
+M.help = require("luadock.help").help
 
 function M.clock()
   return core.clock()

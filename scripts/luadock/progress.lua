@@ -58,6 +58,16 @@ function M.drain(s, on_progress, where, classify)
   end
 end
 
+-- The on_progress of a pull, push, build or load that was given none: a
+-- luadock.progressbar on stdout once the host's REPL has set
+-- docker.interactive = true, else nil (scripts stay quiet). The one place
+-- that decides it.
+function M.default_handler()
+  local docker = package.loaded["luadock"]
+  if type(docker) ~= "table" or rawget(docker, "interactive") ~= true then return nil end
+  return require("luadock.progressbar").new{}:handler()
+end
+
 -- Open a stream op (cli:opname(...)), raising a registry-aware Error.
 function M.open(cli, opname, ...)
   local s, msg, code, detail = cli[opname](cli, ...)

@@ -213,7 +213,7 @@ function M.pull(client, ref, spec, fname)
   if digest then q.tag = digest elseif not all_tags then q.tag = tag or "latest" end
   local cli = client._cli
   local s <close> = progress.open(cli, "image_create", nil, q, { headers = { M.auth_header(name, auth) } })
-  progress.drain(s, on_progress, { method = "POST", path = "/images/create" })
+  progress.drain(s, on_progress or progress.default_handler(), { method = "POST", path = "/images/create" })
   if all_tags then
     local list = client:images{ filters = { reference = { name } } }
     return list
@@ -236,7 +236,7 @@ function M.push(client, ref, spec)
   local where = { method = "POST", path = "/images/" .. name .. "/push" }
   local s <close> = progress.open(cli, "image_push", name, { tag = tag or "latest" },
     { headers = { M.auth_header(name, auth) } })
-  progress.drain(s, on_progress, where)
+  progress.drain(s, on_progress or progress.default_handler(), where)
   return true
 end
 

@@ -1,0 +1,572 @@
+-- luadock.help: the REPL's help. help(docker.run), help "run", help "c:logs"
+-- or help "logs", help(docker) (the topics), help() (an overview). It prints
+-- the contract of every function of shared/API.md in short: how to call it,
+-- its options, what it returns and what it raises. A function value is
+-- matched to its topic by identity, scanning the module, the Client class
+-- and the Container, Image, Volume and Network classes. Names API.md
+-- describes that this build lacks (schedule, backup, parallel) say so. It
+-- only reads tables and prints text: no engine calls.
+
+local tables = require "luadock.tables"
+
+local M = {}
+
+-- Sections and their topics, in the order help(docker) lists them.
+local SECTIONS = {
+  { "Loading and utilities", { "VERSION", "connect", "Client", "default_client", "host", "close",
+    "clock", "sleep", "session", "interactive", "help" } },
+  { "System", { "ping", "version", "info", "df", "api_version", "events" } },
+  { "Containers", { "run", "create", "containers", "ps", "container", "prune_containers",
+    "exec_inspect", "Container" } },
+  { "Container methods (c:…)", { "c:start", "c:stop", "c:restart", "c:kill", "c:pause", "c:unpause",
+    "c:remove", "c:wait", "c:logs", "c:lines", "c:exec", "c:attach", "c:reload", "c:put_archive",
+    "c:get_archive", "c:copy_in", "c:copy_out", "c:stats", "c:rename", "c:top", "c:diff",
+    "c:commit", "c:update" } },
+  { "Clean-up", { "cleanup" } },
+  { "Images", { "images", "image", "pull", "push", "import", "load", "save", "build",
+    "prune_images", "Image", "img:tag", "img:remove", "img:history", "img:reload" } },
+  { "Volumes", { "volumes", "volume", "volume_create", "prune_volumes", "Volume", "vol:remove",
+    "vol:reload" } },
+  { "Networks", { "networks", "network", "network_create", "prune_networks", "Network",
+    "net:connect", "net:disconnect", "net:remove", "net:reload" } },
+  { "Errors", { "errors", "Error", "is_error" } },
+  { "Scheduling and backups", { "schedule", "schedule.every", "schedule.cron", "schedule.run",
+    "schedule.next", "schedule.history", "job", "backup", "restore" } },
+  { "Concurrency", { "parallel" } },
+}
+
+local TOPICS = {}
+local function topic(name, text) TOPICS[name] = text end
+
+-- ---- loading and utilities ----------------------------------------------------
+topic("VERSION", [[
+docker.VERSION -> string
+  The luadock release, e.g. "0.1.0".]])
+topic("connect", [[
+docker.connect([host | { host=, timeout=, api_version=, tls= }]) -> Client
+  Opens a client. With no argument: DOCKER_HOST (default unix:///var/run/docker.sock)
+  and DOCKER_API_VERSION, as the docker CLI reads them.
+  host         "unix:///path.sock", "tcp://host:port"
+  timeout      seconds allowed to a call that does not stream (default 60)
+  api_version  "1.41" etc.; default: negotiated with the engine
+  tls          TLS comes in a later release (DOCKER_TLS_VERIFY set: refused)
+  Every Client method is also a module function on a default client:
+  docker.ps() is docker.connect():ps().
+  Raises: a bad argument error for a malformed host; "connection" later, on use.]])
+topic("Client", [[
+Client (from docker.connect)
+  Has every call of the System, Containers, Images, Volumes, Networks and
+  Clean-up sections as a method: d:ps{}, d:run{...}, d:pull("busybox").
+  d:host() is the engine address; d:close() drops its connections. A Client
+  is a to-be-closed value: `local d <close> = docker.connect()`.]])
+topic("default_client", [[
+docker.default_client() -> Client
+  The client the module functions use (docker.ps() and friends), created by
+  docker.connect() on first use.]])
+topic("host", [[
+d:host() -> string
+  The engine address the client talks to, e.g. "unix:///var/run/docker.sock".]])
+topic("close", [[
+d:close()
+  Closes the client's connections. Not mirrored as a module function.]])
+topic("clock", [[
+docker.clock() -> seconds
+  A monotonic clock as a float: for measuring durations, not the date.]])
+topic("sleep", [[
+docker.sleep(seconds) -> true
+  Waits; fractions allowed. Inside a schedule or docker.parallel other work
+  runs meanwhile. Raises "canceled" when interrupted (Ctrl-C).]])
+topic("session", [[
+docker.session -> string
+  This process's session id: the value of the luadock.session label on every
+  object it creates (see cleanup).]])
+topic("interactive", [[
+docker.interactive = true | nil
+  Set by the luadock REPL. When true, pull, push, build and load called without
+  on_progress show docker-style progress bars on standard output.]])
+topic("help", [[
+help([topic | function | object])
+  help() gives an overview, help(docker) the list of topics, help "run",
+  help(docker.run), help "c:logs" (or "logs"), help(c) for an object's class.]])
+
+-- ---- system ----------------------------------------------------------------------
+topic("ping", [[
+d:ping() -> true
+  Checks that the engine answers. Raises "connection" (no engine) or
+  "permission" (socket not accessible).]])
+topic("version", [[
+d:version() -> table
+  The engine's version JSON: Version, ApiVersion, MinAPIVersion, Os, Arch, ...]])
+topic("info", [[
+d:info() -> table
+  The engine's system-wide information JSON (Containers, Images, Driver, ...).]])
+topic("df", [[
+d:df() -> table
+  Disk usage: the engine's JSON with LayersSize, Images, Containers, Volumes,
+  BuildCache.]])
+topic("api_version", [[
+d:api_version() -> string
+  The API version in use with this engine, e.g. "1.41".]])
+topic("events", [[
+for ev in d:events{ since=, ["until"]=, filters= } do ... end
+  Iterates over the engine's events (tables with Type, Action, Actor, time).
+  since, until  epoch seconds, an RFC 3339 time, or a duration ago ("10m")
+  filters       { type = "container", event = "die", label = "k=v", ... }
+  Without until the loop waits for more events; `break` closes the stream.
+  Raises "connection" or "timeout" if the stream fails.]])
+
+-- ---- containers -----------------------------------------------------------------
+topic("run", [[
+d:run{ image=, cmd=, ... } -> result | Container
+  Creates and starts a container (labelled as luadock's).
+  One-shot (default): waits for the exit and returns { exit_code, stdout,
+  stderr, id }. A non-zero exit raises kind "exit" (with exit_code, stdout,
+  stderr) unless check = false.
+  detach = true: returns the started Container at once.
+  image       image reference (required); a missing one is pulled first
+  pull        "missing" (default) | "always" | "never"
+  cmd, entrypoint  a string (split like a shell, none run) or an array
+  env         { K = "v" } or { "K=v", "K" }
+  ports       { ["80/tcp"] = 8080 | "127.0.0.1:8080" | true | {...} }
+  volumes     { volname = "/data", ["/host/dir"] = "/in:ro" }
+  name, labels, workdir, user, network, restart, memory ("64m"), cpus (0.5), tty
+  stdin       text fed to the process (then closed)
+  remove      remove the container afterwards
+  timeout     seconds for a one-shot run: killed, then raises "timeout"
+  on_output   function(stream, chunk) instead of collecting stdout/stderr
+  check       false: return the result of a failed run instead of raising
+  Other Engine fields in snake_case: cap_add, log_config, readonly_rootfs, ...
+  Raises: "not_found" (image), "conflict" (name taken), "exit", "timeout".]])
+topic("create", [[
+d:create{ image=, ... } -> Container
+  Like run, but the container is only created, not started: takes the same
+  options except detach, remove, check, timeout and on_output (stdin = true
+  only opens stdin). Raises "not_found", "conflict", "bad_request".]])
+topic("containers", [[
+d:containers{ all=false, filters=, limit=, size= } -> array of Container
+  Lists running containers (all = true: every state).
+  filters  { label = {"a=b"}, status = "exited", name = "x", ancestor = ... }
+  In the REPL the array prints like `docker ps`. Alias: d:ps.]])
+topic("ps", [[
+d:ps{ all=false, filters=, limit= } -> array of Container
+  Same as d:containers; prints like `docker ps` in the REPL.]])
+topic("container", [[
+d:container(id_or_name) -> Container
+  Looks a container up (inspect). Raises "not_found".]])
+topic("prune_containers", [[
+d:prune_containers{ filters= } -> { deleted = {ids}, space_reclaimed = bytes }
+  The engine's own prune of stopped containers, whoever made them. To remove
+  only what luadock made, use cleanup.]])
+topic("exec_inspect", [[
+d:exec_inspect(exec_id) -> table
+  State of an exec started with c:exec{ detach = true }: Running, ExitCode, ...]])
+topic("Container", [[
+Container: id, short_id (12 chars), name, image, status ("Up 3 seconds"),
+  state ("running", "exited", ...), labels, created (epoch seconds),
+  ports ({ ["80/tcp"] = { { host_ip=, host_port= } } }), attrs (engine JSON).
+  Methods: start stop restart kill pause unpause remove wait logs lines exec
+  attach reload put_archive get_archive copy_in copy_out stats rename top diff
+  commit update (help "c:NAME"). To-be-closed: `local c <close> = d:run{...,
+  detach = true}` stops and removes it when the scope ends.]])
+
+-- ---- container methods --------------------------------------------------------
+topic("c:start", [[
+c:start() -> c
+  Starts a created or stopped container.]])
+topic("c:stop", [[
+c:stop{ timeout= } -> c
+  Sends SIGTERM, then SIGKILL after `timeout` seconds (default: the container's
+  StopTimeout, else 10).]])
+topic("c:restart", [[
+c:restart{ timeout= } -> c
+  Stops (as c:stop) and starts again.]])
+topic("c:kill", [[
+c:kill{ signal= } -> c
+  Sends a signal ("KILL" by default; a name like "HUP" or a number).
+  Raises "conflict" when the container is not running.]])
+topic("c:pause", [[
+c:pause() -> c
+  Freezes every process of the container.]])
+topic("c:unpause", [[
+c:unpause() -> c
+  Resumes a paused container.]])
+topic("c:remove", [[
+c:remove{ force=false, volumes=false } -> true
+  Removes the container; force kills a running one first, volumes also
+  removes its anonymous volumes. Raises "conflict" if running without force.]])
+topic("c:wait", [[
+c:wait{ condition="not-running", timeout= } -> exit_code
+  Waits for the container to stop ("next-exit", "removed" also allowed).
+  No time limit unless `timeout` is given (then raises "timeout").]])
+topic("c:logs", [[
+c:logs{ stdout=true, stderr=true, follow=false, tail=, since=, ["until"]=,
+        timestamps=false, on_output= } -> text
+  The container's output, stdout and stderr interleaved in order. With
+  on_output = function(stream, chunk) the output is handed over instead.
+  follow = true keeps reading until the container stops.]])
+topic("c:lines", [[
+for stream, line in c:lines{ follow=, tail=, since=, timestamps= } do ... end
+  The output line by line (without newlines); stream is "stdout" or "stderr".
+  `break` closes the stream.]])
+topic("c:exec", [[
+c:exec{ cmd=, env=, workdir=, user=, privileged=, tty=, stdin=, timeout=,
+        on_output=, detach= } -> { exit_code, stdout, stderr } | { id }
+  Runs a command in a running container. A non-zero exit is returned, not
+  raised. With tty all output is in stdout. detach = true returns { id } at
+  once (see exec_inspect). timeout raises "timeout" (the process may go on).]])
+topic("c:attach", [[
+c:attach{ stdin=, on_output=, logs=false }
+  Attaches to a running container: feeds stdin (then closes it), hands output
+  to on_output(stream, chunk), returns when the stream ends. logs = true
+  replays earlier output first. Raises "conflict" if it is not running.]])
+topic("c:reload", [[
+c:reload() -> c
+  Refreshes the fields from the engine (inspect).]])
+topic("c:put_archive", [[
+c:put_archive(path, tar_bytes) -> true
+  Unpacks a tar stream into the directory `path` of the container.]])
+topic("c:get_archive", [[
+c:get_archive(path) -> tar_bytes, stat
+  A tar of `path`, and its stat { name, size, mode, mtime, link_target }.]])
+topic("c:copy_in", [[
+c:copy_in(host_path, ctr_dir) -> true
+  Copies a host file or folder into the container directory ctr_dir.]])
+topic("c:copy_out", [[
+c:copy_out(ctr_path, host_dir) -> true
+  Copies a file or folder out of the container into host_dir; entries that
+  would land outside host_dir are refused.]])
+topic("c:stats", [[
+c:stats() -> sample | for s in c:stats{ stream = true } do ... end
+  Resource usage (the engine's JSON: cpu_stats, memory_stats, ...): one sample,
+  or an iterator of samples (`break` closes it).]])
+topic("c:rename", [[
+c:rename(name) -> c
+  Renames the container. Raises "conflict" if the name is taken.]])
+topic("c:top", [[
+c:top{ ps_args= } -> { Titles = {...}, Processes = {{...}} }
+  The processes running in the container.]])
+topic("c:diff", [[
+c:diff() -> array of { Path, Kind }
+  Filesystem changes since creation (Kind 0 changed, 1 added, 2 deleted).]])
+topic("c:commit", [[
+c:commit{ repo=, tag=, message=, author=, changes=, labels=, pause= } -> Image
+  Makes an image from the container (labelled as luadock's). changes are
+  Dockerfile instructions ("CMD ...", "ENV K=v").]])
+topic("c:update", [[
+c:update{ memory=, cpus=, restart=, ... } -> c, warnings
+  Changes resource limits and the restart policy of a container.]])
+
+-- ---- clean-up ------------------------------------------------------------------------
+topic("cleanup", [[
+d:cleanup{ session=, older_than=, labels=, volumes=false, networks=false,
+           dry_run=false, stale=false } -> { containers, volumes, networks }
+  Removes only objects luadock created (label luadock.managed=1), by default
+  those of this process's session. older_than "1h" or seconds; labels
+  {"k=v"}; stale = true: those whose creating process is gone. dry_run
+  lists without removing. Never touches anything else.]])
+
+-- ---- images ---------------------------------------------------------------------------
+topic("images", [[
+d:images{ all=, filters=, digests= } -> array of Image
+  Lists images; prints like `docker images` in the REPL.]])
+topic("image", [[
+d:image(name) -> Image
+  Looks an image up by name, name:tag or id. Raises "not_found".]])
+topic("pull", [[
+d:pull(ref, { on_progress=, auth=, all_tags=false, platform= }) -> Image
+  Pulls from a registry; no tag means :latest. on_progress(ev) gets each
+  progress event (in the REPL: progress bars). auth = { username=, password= }
+  or { identitytoken= }; default: ~/.docker/config.json. all_tags returns an
+  array of Images. Raises "not_found", "auth", "connection".]])
+topic("push", [[
+d:push(ref, { on_progress=, auth= }) -> true
+  Pushes name:tag (default :latest) to its registry. Raises "auth", "not_found".]])
+topic("import", [[
+d:import{ source = path_or_bytes, repo=, tag=, changes={...}, labels= } -> Image
+  Makes an image from a root-filesystem tar (a file path or the bytes).]])
+topic("load", [[
+d:load(path_or_bytes) -> array of Image
+  Loads images from a `docker save` tar (progress bars in the REPL).]])
+topic("save", [[
+d:save(name_or_names, path) -> true
+  Writes images as a `docker save` tar to path (complete or not at all).]])
+topic("build", [[
+d:build{ context = dir, dockerfile=, tag=, buildargs=, labels=, on_progress=,
+         nocache=, pull=, target=, network_mode=, platform= } -> Image
+  Builds from a directory (.dockerignore honoured); tag is a string or array.
+  on_progress(ev) gets each event (ev.stream holds the build output; in the
+  REPL it is shown). A failing step raises kind "server" with its message.]])
+topic("prune_images", [[
+d:prune_images{ dangling=true, filters= } -> { deleted, untagged, space_reclaimed }
+  The engine's prune of unused images (only untagged ones unless dangling = false).]])
+topic("Image", [[
+Image: id, short_id, tags, size (bytes), created (epoch seconds), labels, attrs.
+  Methods: img:tag, img:remove, img:history, img:reload.]])
+topic("img:tag", [[
+img:tag(repo[, tag]) -> img
+  Adds a tag: img:tag("me/app", "1") or img:tag("me/app:1").]])
+topic("img:remove", [[
+img:remove{ force=, noprune= } -> table
+  Looked up by repo:tag: removes that tag (like `docker rmi repo:tag`); by id
+  or from a list: the image. Raises "conflict" when a container uses it.]])
+topic("img:history", [[
+img:history() -> array of layers { Id, Created, CreatedBy, Size, Tags }]])
+topic("img:reload", [[
+img:reload() -> img
+  Refreshes the fields from the engine.]])
+
+-- ---- volumes and networks ---------------------------------------------------------
+topic("volumes", [[
+d:volumes{ filters= } -> array of Volume
+  Prints like `docker volume ls` in the REPL.]])
+topic("volume", [[
+d:volume(name) -> Volume
+  Raises "not_found".]])
+topic("volume_create", [[
+d:volume_create{ name=, driver=, driver_opts=, labels= } -> Volume
+  Creates a volume labelled as luadock's; an existing name is returned as is.]])
+topic("prune_volumes", [[
+d:prune_volumes{ filters= } -> { deleted = {names}, space_reclaimed }
+  The engine's own prune of unused volumes.]])
+topic("Volume", [[
+Volume: name, driver, mountpoint, labels, scope, created, attrs.
+  Methods: vol:remove, vol:reload.]])
+topic("vol:remove", [[
+vol:remove{ force= } -> true
+  Raises "conflict" while a container uses it.]])
+topic("vol:reload", [[
+vol:reload() -> vol]])
+topic("networks", [[
+d:networks{ filters= } -> array of Network
+  Prints like `docker network ls` in the REPL.]])
+topic("network", [[
+d:network(name_or_id) -> Network
+  Raises "not_found".]])
+topic("network_create", [[
+d:network_create{ name=, driver=, internal=, ipam=, options=, labels=,
+                  attachable=, enable_ipv6= } -> Network
+  Creates a network labelled as luadock's. ipam = { config = { { subnet =
+  "10.9.0.0/24" } } }. Raises "conflict" when the name is taken.]])
+topic("prune_networks", [[
+d:prune_networks{ filters= } -> { deleted = {names} }
+  The engine's own prune of unused networks.]])
+topic("Network", [[
+Network: id, short_id, name, driver, scope, internal, labels, containers, attrs.
+  Methods: net:connect, net:disconnect, net:remove, net:reload.]])
+topic("net:connect", [[
+net:connect(c, { aliases=, ipv4_address=, ipv6_address=, links= }) -> net
+  Attaches a container (a Container or its id or name).]])
+topic("net:disconnect", [[
+net:disconnect(c, { force= }) -> net]])
+topic("net:remove", [[
+net:remove() -> true
+  Raises "conflict" while containers are attached.]])
+topic("net:reload", [[
+net:reload() -> net
+  Refreshes the fields, including containers.]])
+
+-- ---- errors -------------------------------------------------------------------------
+topic("errors", [[
+Engine and connection failures raise docker.Error values: fields kind, status
+  (HTTP status or nil), message (the engine's), method, path. kinds:
+  not_found conflict bad_request server connection permission timeout
+  api_version auth protocol truncated canceled exit. Catch with pcall and tell
+  them apart with docker.is_error(e). A wrong argument is a plain Lua error:
+  "bad argument #1 to 'run' (field 'image': string expected, got nil)".]])
+topic("Error", [[
+docker.Error: the metatable of engine errors; tostring(e) reads like
+  "luadock: 404 No such container: web (DELETE /containers/web)". See "errors".]])
+topic("is_error", [[
+docker.is_error(v) -> boolean
+  True when v is a docker.Error (and not, e.g., an argument error).]])
+
+-- ---- scheduling, backups, concurrency ------------------------------------------
+topic("schedule", [[
+local schedule = require "luadock.schedule"
+  Runs jobs at intervals or by cron expression; see schedule.every,
+  schedule.cron, schedule.run, schedule.next, schedule.history and job.]])
+topic("schedule.every", [[
+schedule.every(interval, fn, { name= }) -> job
+  Runs fn every "30s", "5m", "6h", "1d" (or seconds). A job never overlaps
+  itself; a failing run is logged and the loop goes on.]])
+topic("schedule.cron", [[
+schedule.cron(expr, fn, { name=, max_runtime=, run_now=false }) -> job
+  expr has 5 fields (6 with seconds first), or @daily, @hourly, @every 10m;
+  local time.]])
+topic("schedule.run", [[
+schedule.run{ ["until"] = epoch_time }
+  Runs due jobs until that time (nil: forever); SIGINT/SIGTERM end it after
+  the running job. Each run is logged and kept in a history file.]])
+topic("schedule.next", [[
+schedule.next(expr, t) -> epoch time of the next fire after t (local time, TZ)]])
+topic("schedule.history", [[
+schedule.history(name, n) -> last n runs, newest first:
+  { name, started, seconds, ok, error }]])
+topic("job", [[
+job:cancel() removes the job; job:run_now() runs it at once.]])
+topic("backup", [[
+docker.backup{ volume=, to = dir, image=, keep=, stop = {names} }
+  -> { archive, bytes, seconds }
+  Archives a volume to dir/<volume>-<UTC time>.tar.gz (written under a
+  temporary name, renamed when complete); containers in `stop` are stopped
+  for the copy and started again even on failure; only `keep` newest stay.]])
+topic("restore", [[
+docker.restore{ volume=, from = archive, image= }
+  Puts an archive made by docker.backup back into a volume.]])
+topic("parallel", [[
+docker.parallel(fns, { max = 8 }) -> results in order
+  Runs each function in its own coroutine; luadock calls inside them overlap
+  on one event loop. An error in one is raised after all finished, naming it.]])
+
+-- ---- finding topics -------------------------------------------------------------------
+
+local PREFIXES = {
+  c = "c:", container = "c:", img = "img:", image = "img:", vol = "vol:", volume = "vol:",
+  net = "net:", network = "net:", schedule = "schedule.", job = "job",
+}
+
+local function docker_module()
+  return package.loaded["luadock"] or require("luadock")
+end
+
+-- What this build lacks of a topic API.md describes, or nil.
+local function missing(name)
+  local docker = docker_module()
+  if name == "schedule" or name == "job" or name:match("^schedule%.") then
+    if not pcall(require, "luadock.schedule") then return "luadock.schedule" end
+  elseif name == "backup" or name == "restore" or name == "parallel" then
+    if docker[name] == nil then return "docker." .. name end
+  end
+  return nil
+end
+
+function M.topic_text(name)
+  local text = TOPICS[name]
+  if not text then return nil end
+  local lack = missing(name)
+  if lack then
+    text = text .. "\n  (Described in API.md, but not yet available in this build: " .. lack .. ".)"
+  end
+  return text
+end
+
+-- Topic names for a string: exact, case-insensitive, "d:"/"docker." dropped,
+-- "container:logs" -> "c:logs", or every method of that name ("remove").
+function M.lookup(q)
+  q = q:gsub("^%s+", ""):gsub("%s+$", "")
+  if TOPICS[q] then return { q } end
+  local base = q:gsub("^docker[.:]", ""):gsub("^d[.:]", ""):gsub("^client[.:]", ""):gsub("%(.*$", "")
+  if TOPICS[base] then return { base } end
+  local cls, meth = base:match("^(%a+)[.:]([%w_]+)$")
+  if cls and PREFIXES[cls:lower()] then
+    local name = PREFIXES[cls:lower()] .. meth
+    if TOPICS[name] then return { name } end
+  end
+  for name in pairs(TOPICS) do
+    if name:lower() == base:lower() then return { name } end
+  end
+  local found = {}
+  for _, section in ipairs(SECTIONS) do
+    for _, name in ipairs(section[2]) do
+      if name:match("[:.]([%w_]+)$") == base then found[#found + 1] = name end
+    end
+  end
+  return found
+end
+
+-- function value -> topic name, from the module and the classes.
+local function function_topics()
+  local docker = docker_module()
+  local map = {}
+  local function scan(t, prefix)
+    if type(t) ~= "table" then return end
+    for k, v in pairs(t) do
+      local name = type(k) == "string" and prefix .. k
+      if type(v) == "function" and name and TOPICS[name] and map[v] == nil then map[v] = name end
+    end
+  end
+  scan(docker, "")
+  scan(docker.Client, "")
+  scan(docker.Container, "c:")
+  scan(docker.Image, "img:")
+  scan(docker.Volume, "vol:")
+  scan(docker.Network, "net:")
+  local ok, schedule = pcall(require, "luadock.schedule")
+  if ok then scan(schedule, "schedule.") end
+  return map
+end
+
+local CLASSES = { Container = "Container", Image = "Image", Volume = "Volume", Network = "Network",
+  Client = "Client", Error = "Error" }
+
+local function list_text()
+  local out = { "Topics (help \"name\"):" }
+  for _, section in ipairs(SECTIONS) do
+    out[#out + 1] = "  " .. section[1] .. ":"
+    local line = "   "
+    for _, name in ipairs(section[2]) do
+      if #line + #name + 1 > 78 then out[#out + 1] = line; line = "   " end
+      line = line .. " " .. name
+    end
+    out[#out + 1] = line
+  end
+  return table.concat(out, "\n")
+end
+
+local OVERVIEW = [[
+luadock: Docker from Lua. The module is the global `docker`; docker.connect()
+gives a Client `d`, and every d:method(...) is also docker.method(...) on a
+default client. Containers are `c`, images `img`, volumes `vol`, networks `net`.
+Values print pretty: lists of containers like `docker ps`. Examples:
+  docker.run{ image = "busybox", cmd = "echo hi" }.stdout
+  local c = docker.run{ image = "busybox", cmd = "sleep 60", detach = true }
+  c:logs()   c:stop()   c:remove()   docker.ps()   docker.cleanup()
+help "run" or help(docker.run) shows one call's contract.]]
+
+-- The help text for a value, or nil and a message.
+function M.text(what)
+  if what == nil then return OVERVIEW .. "\n\n" .. list_text() end
+  local docker = docker_module()
+  if what == docker then return list_text() end
+  if type(what) == "string" then
+    local names = M.lookup(what)
+    if #names == 0 then
+      return nil, "no such topic: " .. tables.escape(what, { quote = true }) .. " (help() lists the topics)"
+    end
+    local parts = {}
+    for i, name in ipairs(names) do parts[i] = M.topic_text(name) end
+    return table.concat(parts, "\n\n")
+  end
+  if type(what) == "function" then
+    local name = function_topics()[what]
+    if name then return M.topic_text(name) end
+    return nil, "no help for this function (help() lists the topics)"
+  end
+  if type(what) == "table" then
+    for field, name in pairs(CLASSES) do
+      local cls = docker[field]
+      if cls ~= nil and (what == cls or getmetatable(what) == cls) then return M.topic_text(name) end
+    end
+    local ok, schedule = pcall(require, "luadock.schedule")
+    if ok and what == schedule then return M.topic_text("schedule") end
+  end
+  return nil, "no help for a " .. type(what) .. " value (help() lists the topics)"
+end
+
+-- help(x): prints the text (or why there is none) on stdout; returns nothing.
+function M.help(...)
+  local text, err = M.text((...))
+  io.stdout:write((text or err) .. "\n")
+  io.stdout:flush()
+end
+
+-- Every topic name, for tests and completion.
+function M.topics()
+  local out = {}
+  for _, section in ipairs(SECTIONS) do
+    for _, name in ipairs(section[2]) do out[#out + 1] = name end
+  end
+  return out
+end
+
+return M

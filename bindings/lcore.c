@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -114,6 +115,19 @@ static int l_isatty(lua_State *L)
     return 1;
 }
 
+/* core.term_width(fd) -> columns of the terminal on fd, or nil */
+static int l_term_width(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    struct winsize ws;
+    luaL_argcheck(L, fd >= 0 && fd < 1024, 1, "not a file descriptor");
+    if (ioctl((int)fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+        luaL_pushfail(L);
+    else
+        lua_pushinteger(L, ws.ws_col);
+    return 1;
+}
+
 /* core.hostname() -> string */
 static int l_hostname(lua_State *L)
 {
@@ -182,6 +196,7 @@ int luaopen_luadock_core(lua_State *L)
         {"parse_host", l_parse_host}, {"cancel", l_cancel},
         {"cancel_reset", l_cancel_reset}, {"pid", l_pid},
         {"pid_alive", l_pid_alive}, {"hostname", l_hostname}, {"isatty", l_isatty},
+        {"term_width", l_term_width},
         {"random_hex", l_random_hex}, {"base64_encode", l_base64_encode},
         {"base64_decode", l_base64_decode}, {NULL, NULL}};
     luaL_newlib(L, fns);

@@ -30,7 +30,10 @@ static void usage(FILE *out)
             "  -v, --version  print the version\n"
             "  -h, --help     print this help\n"
             "With no script on a terminal, the REPL opens. The module is the global\n"
-            "`docker` (also require \"luadock\").\n",
+            "`docker` (also require \"luadock\").\n"
+            "In the REPL: Tab completes names, fields, and (inside a string) container,\n"
+            "image, volume and network names; Ctrl-C cancels the running call; Ctrl-D\n"
+            "leaves. History: $LUADOCK_HISTORY (empty: none), else ~/.luadock_history.\n",
             progname);
 }
 
@@ -74,9 +77,28 @@ int ld_host_docall(lua_State *L, int narg, int nres)
     signal(SIGINT, on_sigint);
     int status = lua_pcall(L, narg, nres, base);
     signal(SIGINT, SIG_DFL);
+    /* a Ctrl-C whose hook never fired (the call ended inside C) must not
+     * interrupt the next statement */
+    if (lua_gethook(L) == stop_hook)
+        lua_sethook(L, NULL, 0, 0);
     ld_cancel_reset();
     lua_remove(L, base);
     return status;
+}
+
+/* Error texts can carry bytes from the engine (names, log lines): control
+ * characters other than newline and tab, and UTF-8 C1 controls, are written
+ * escaped so they cannot drive the terminal. */
+static void write_escaped(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            fprintf(out, "\\u{%x}", *++p);
+        else
+            fputc(*p, out);
+    }
 }
 
 int ld_host_report(lua_State *L, int status)
@@ -86,10 +108,10 @@ int ld_host_report(lua_State *L, int status)
         if (!msg)
             msg = "(error without a message)";
         /* a docker.Error already reads "luadock: ..." */
-        if (strncmp(msg, "luadock: ", 9) == 0)
-            fprintf(stderr, "%s\n", msg);
-        else
-            fprintf(stderr, "%s: %s\n", progname, msg);
+        if (strncmp(msg, "luadock: ", 9) != 0)
+            fprintf(stderr, "%s: ", progname);
+        write_escaped(stderr, msg);
+        fputc('\n', stderr);
         fflush(stderr);
         lua_pop(L, 1);
     }

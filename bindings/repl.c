@@ -1,25 +1,97 @@
 /* repl.c - the interactive read-eval-print loop, with libedit for editing.
  *
  * As in lua.c: a line is first tried as `return <line>` so a bare expression
- * prints its value; an incomplete chunk continues on the next line; errors
- * print and the loop goes on; end of input (Ctrl-D) leaves. Values print
- * through luadock.pretty when that module exists, else with tostring.
- * History is kept in ~/.luadock_history.
+ * prints its value; an incomplete chunk continues on the next line (prompt
+ * ">> "); errors print and the loop goes on; end of input (Ctrl-D) leaves.
+ * Values print through luadock.pretty when that module exists, else with
+ * print. On a terminal, lines are edited with libedit's readline layer, kept
+ * in a history file ($LUADOCK_HISTORY, else ~/.luadock_history; written after
+ * every statement, so any way out keeps it) and completed by complete.c.
+ * Ctrl-C at a prompt drops the line being typed; Ctrl-C while a statement
+ * runs is host.c's business (ld_host_docall). Without a terminal, lines are
+ * read plainly and there is no history. Nothing here may longjmp across
+ * libedit: Lua runs only under lua_pcall.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <editline/readline.h>
-#include <lauxlib.h>
+#include "lbind.h"
 #include "repl.h"
 
 #define EOF_MARK "<eof>"
+#define HISTORY_MAX 1000
 
-static char history_path[1024];
+/* load_statement's results besides a lua_load status */
+enum { READ_EOF = -1, READ_INTR = -2 };
 
-static char *read_line(const char *prompt)
+static char history_path[4096];
+static int editing;   /* stdin is a terminal: use libedit */
+
+/* Ctrl-C while reading a line sets the cancel flag, which also stops an
+ * engine call of a completion in progress (complete.c). */
+static void on_prompt_sigint(int sig)
 {
-    return readline(prompt);
+    (void)sig;
+    ld_cancel();
+}
+
+/* Whatever ends the process (os.exit inside the REPL included) leaves the
+ * terminal as it found it; readline restores it itself, this is a guard. */
+static void restore_terminal(void)
+{
+    if (editing)
+        rl_deprep_terminal();
+}
+
+static char *plain_read(const char *prompt)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        clearerr(stdin);
+        return NULL;
+    }
+    if (n > 0 && line[n - 1] == '\n')
+        line[n - 1] = '\0';
+    return line;
+}
+
+/* One line (malloc'd), or NULL at end of input or on Ctrl-C (*intr set).
+ * SIGINT is caught only while reading: libedit's own handler puts the
+ * terminal back, calls ours, and readline returns NULL. */
+static char *read_line(const char *prompt, int *intr)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_prompt_sigint;
+    sigemptyset(&sa.sa_mask);
+    ld_cancel_reset();
+    sigaction(SIGINT, &sa, &old);
+    fflush(stdout);
+    char *line = editing ? readline(prompt) : plain_read(prompt);
+    sigaction(SIGINT, &old, NULL);
+    *intr = ld_cancel_requested();
+    ld_cancel_reset();
+    if (*intr) {
+        free(line);
+        line = NULL;
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    return line;
+}
+
+static void remember(const char *line)
+{
+    if (editing && line[strspn(line, " \t")] != '\0')
+        add_history(line);
 }
 
 static int incomplete(lua_State *L, int status)
@@ -47,50 +119,47 @@ static int try_return(lua_State *L, const char *line)
     return status;
 }
 
-/* Load a statement, reading more lines while it is incomplete. The text
- * read so far is kept in `buf`. Returns -1 at end of input. */
-static int load_statement(lua_State *L, luaL_Buffer *unused, char **text)
+/* Reads and loads one statement, reading more lines while it is incomplete.
+ * Returns the load status with the chunk (or the message) pushed, or
+ * READ_EOF / READ_INTR with nothing pushed. End of input inside a statement
+ * reports it as the syntax error it is, like lua.c. */
+static int load_statement(lua_State *L)
 {
-    (void)unused;
-    char *line = read_line("> ");
+    int intr;
+    char *line = read_line("> ", &intr);
     if (!line)
-        return -1;
+        return intr ? READ_INTR : READ_EOF;
+    remember(line);
     if (try_return(L, line) == LUA_OK) {
-        *text = line;
+        free(line);
         return LUA_OK;
     }
-    size_t len = strlen(line);
-    char *acc = malloc(len + 1);
-    if (!acc) {
-        free(line);
-        return -1;
-    }
-    memcpy(acc, line, len + 1);
+    lua_pushstring(L, line);
     free(line);
     for (;;) {
-        int status = luaL_loadbuffer(L, acc, strlen(acc), "=stdin");
+        size_t len;
+        const char *code = lua_tolstring(L, -1, &len);
+        int status = luaL_loadbuffer(L, code, len, "=stdin");
         if (!incomplete(L, status)) {
-            *text = acc;
+            lua_remove(L, -2);
             return status;
         }
-        char *more = read_line(">> ");
+        char *more = read_line(">> ", &intr);
         if (!more) {
-            *text = acc;
-            lua_pushliteral(L, "incomplete statement at end of input");
-            return LUA_ERRSYNTAX;
+            if (intr) {
+                lua_pop(L, 1);
+                return READ_INTR;
+            }
+            code = lua_tolstring(L, -1, &len);
+            status = luaL_loadbuffer(L, code, len, "=stdin");
+            lua_remove(L, -2);
+            return status;
         }
-        size_t alen = strlen(acc), mlen = strlen(more);
-        char *grown = realloc(acc, alen + mlen + 2);
-        if (!grown) {
-            free(more);
-            *text = acc;
-            lua_pushliteral(L, "out of memory");
-            return LUA_ERRMEM;
-        }
-        acc = grown;
-        acc[alen] = '\n';
-        memcpy(acc + alen + 1, more, mlen + 1);
+        remember(more);
+        lua_pushliteral(L, "\n");
+        lua_pushstring(L, more);
         free(more);
+        lua_concat(L, 3);
     }
 }
 
@@ -112,22 +181,61 @@ static void print_results(lua_State *L, int base)
     ld_host_report(L, ld_host_docall(L, n, 0));
 }
 
+/* docker.interactive = true, and `help` is docker.help when there is one;
+ * done in Lua under pcall so a lazy or odd `docker` cannot break the REPL. */
+static void mark_interactive(lua_State *L)
+{
+    static const char code[] =
+        "local d = rawget(_G, 'docker')\n"
+        "if type(d) == 'table' then\n"
+        "  d.interactive = true\n"
+        "  if rawget(_G, 'help') == nil and d.help ~= nil then help = d.help end\n"
+        "end\n";
+    if (luaL_loadbuffer(L, code, sizeof code - 1, "=repl") != LUA_OK ||
+        lua_pcall(L, 0, 0, 0) != LUA_OK)
+        lua_pop(L, 1);
+}
+
+static void history_open(void)
+{
+    const char *env = getenv("LUADOCK_HISTORY"), *home = getenv("HOME");
+    history_path[0] = '\0';
+    if (env)   /* set but empty: no history file */
+        snprintf(history_path, sizeof history_path, "%s", env);
+    else if (home && *home)
+        snprintf(history_path, sizeof history_path, "%s/.luadock_history", home);
+    stifle_history(HISTORY_MAX);
+    if (history_path[0])
+        read_history(history_path);
+}
+
+static void history_save(void)
+{
+    if (editing && history_path[0])
+        write_history(history_path);
+}
+
 void ld_repl_run(lua_State *L)
 {
-    const char *home = getenv("HOME");
-    if (home) {
-        snprintf(history_path, sizeof history_path, "%s/.luadock_history", home);
-        read_history(history_path);
+    static int atexit_done;
+    editing = isatty(STDIN_FILENO);
+    if (editing) {
+        rl_readline_name = "luadock";
+        ld_complete_install(L);
+        rl_initialize();
+        history_open();
+        if (!atexit_done && atexit(restore_terminal) == 0)
+            atexit_done = 1;
     }
+    mark_interactive(L);
     for (;;) {
         int base = lua_gettop(L);
-        char *text = NULL;
-        int status = load_statement(L, NULL, &text);
-        if (status == -1)
+        int status = load_statement(L);
+        if (status == READ_EOF)
             break;
-        if (text && *text)
-            add_history(text);
-        free(text);
+        if (status == READ_INTR)
+            continue;
+        history_save();
         if (status == LUA_OK)
             status = ld_host_docall(L, 0, LUA_MULTRET);
         if (status == LUA_OK)
@@ -135,8 +243,9 @@ void ld_repl_run(lua_State *L)
         else
             ld_host_report(L, status);
         lua_settop(L, base);
+        fflush(stdout);
     }
-    if (history_path[0])
-        write_history(history_path);
+    history_save();
     fputc('\n', stdout);
+    fflush(stdout);
 }

@@ -1,4 +1,5 @@
-/* repl.h - the interactive loop and the host helpers it shares with host.c. */
+/* repl.h - the interactive loop, its completion, and the host helpers they
+ * share with host.c. */
 #ifndef LUADOCK_REPL_H
 #define LUADOCK_REPL_H
 
@@ -9,6 +10,9 @@
 int ld_host_docall(lua_State *L, int narg, int nres);
 /* Print an error left by ld_host_docall on stderr; returns status. */
 int ld_host_report(lua_State *L, int status);
+/* Tab completion for readline (complete.c): candidates from the Lua
+ * function luadock.complete.candidates, called under lua_pcall on L. */
+void ld_complete_install(lua_State *L);
 /* Read-eval-print until end of input. */
 void ld_repl_run(lua_State *L);
 

@@ -37,17 +37,23 @@ static void usage(FILE *out)
             progname);
 }
 
+static volatile sig_atomic_t caught_signal;
+
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted!");
+    luaL_error(L, caught_signal == SIGTERM ? "terminated!" : "interrupted!");
 }
 
-static void on_sigint(int sig)
+/* SIGINT and SIGTERM become a Lua error at the next instruction (so
+ * `<close>` values and pcall-based clean-up run) and cancel any call that
+ * waits on the engine; a second one of the same kind kills the process. */
+static void on_signal(int sig)
 {
     int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-    signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+    signal(sig, SIG_DFL);
+    caught_signal = sig;
     ld_cancel();
     lua_sethook(global_L, stop_hook, mask, 1);
 }
@@ -74,9 +80,12 @@ int ld_host_docall(lua_State *L, int narg, int nres)
     lua_insert(L, base);
     global_L = L;
     ld_cancel_reset();
-    signal(SIGINT, on_sigint);
+    caught_signal = 0;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     int status = lua_pcall(L, narg, nres, base);
     signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     /* a Ctrl-C whose hook never fired (the call ended inside C) must not
      * interrupt the next statement */
     if (lua_gethook(L) == stop_hook)

@@ -151,6 +151,25 @@ T.test("control characters in an error reach the terminal escaped", function()
   T.ok(err:find("nosuch\\x1b[2Jx\\u{9b}y", 1, true), "escaped text: " .. T.show(err))
 end)
 
+T.test("SIGTERM raises an error: <close> values run, exit 1", function()
+  local mark = tmp .. "/closed-by-term"
+  local script = write(tmp .. "/term.lua", string.format([[
+    local f <close> = setmetatable({}, { __close = function()
+      local h = io.open(%q, "w"); h:write("closed"); h:close()
+    end })
+    io.stdout:write("ready\n"); io.stdout:flush()
+    while true do end
+  ]], mark))
+  local cmd = string.format("%s %s > %s 2> %s & pid=$!; i=0; "
+    .. "while [ \"$(cat %s 2>/dev/null)\" != ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; "
+    .. "kill -TERM $pid; wait $pid; echo $?", T.q(BIN), T.q(script), T.q(tmp .. "/term.out"),
+    T.q(tmp .. "/term.err"), T.q(tmp .. "/term.out"))
+  local status = T.sh(cmd)
+  T.eq(tonumber(status:match("(%d+)%s*$")), 1, "exit code")
+  T.eq(read(mark), "closed", "the <close> handler ran")
+  T.ok((read(tmp .. "/term.err") or ""):find("terminated!", 1, true), "stderr says terminated")
+end)
+
 T.test("os.exit passes its code", function()
   local _, _, code = run("-e " .. T.q("os.exit(3)"))
   T.eq(code, 3)

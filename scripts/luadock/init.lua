@@ -39,7 +39,8 @@ M.Network = network.Network
 M.session = session.id   -- this process's luadock.session label value
 M.core = core
 -- help(docker.run), help "run": the host makes it the global `help` too
-M.help = require("luadock.help").help
+-- loaded on first use: the topic texts are large and most scripts never ask
+function M.help(...) return require("luadock.help").help(...) end
 
 function M.clock()
   return core.clock()

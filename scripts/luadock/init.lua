@@ -110,6 +110,7 @@ exec.install(Client)
 volume.install(Client)
 network.install(Client)
 events.install(Client)
+require("luadock.backup").install(Client)   -- Client:backup, Client:restore
 
 -- ---- connecting ---------------------------------------------------------------
 

@@ -18,12 +18,7 @@ local M = {}
 
 local Container = container.Container
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Container then
-    util.raise("calling '" .. fname .. "' on bad self (use c:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Container, "c")
 
 local IDLE_CHECK = 1.0   -- seconds without output before asking whether it still runs
 

@@ -28,12 +28,7 @@ function Container.__tostring(c)
     c.state or "?")
 end
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Container then
-    util.raise("calling '" .. fname .. "' on bad self (use c:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Container, "c")
 
 -- ---- turning Engine JSON into fields --------------------------------------
 

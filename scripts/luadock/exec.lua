@@ -22,12 +22,7 @@ local M = {}
 
 local Container = container.Container
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Container then
-    util.raise("calling '" .. fname .. "' on bad self (use c:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Container, "c")
 
 local EXEC_OPTS = util.set {
   "cmd", "env", "workdir", "user", "privileged", "tty", "stdin", "timeout", "on_output", "detach",

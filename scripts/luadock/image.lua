@@ -73,12 +73,7 @@ function M.inspect(client, name)
   return M.from_inspect(client, t, (not names_id(name, t.Id)) and name or nil)
 end
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Image then
-    util.raise("calling '" .. fname .. "' on bad self (use img:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Image, "img")
 
 -- img:tag("repo", "tag") or img:tag("repo:tag")
 function Image:tag(repo, tag)

@@ -61,12 +61,7 @@ function M.from_engine(client, t)
   return apply(setmetatable({ _client = client }, Network), t)
 end
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Network then
-    util.raise("calling '" .. fname .. "' on bad self (use net:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Network, "net")
 
 -- A Container or a container id/name.
 local function container_arg(fname, c)

@@ -283,4 +283,15 @@ function M.last_lines(text, n)
   return table.concat(lines, "\n")
 end
 
+-- The self check of a class's methods: calling with '.' instead of ':' is the
+-- usual mistake, so it is named; returns the object's luadock.core client.
+function M.self_checker(Class, var)
+  return function(self, fname)
+    if getmetatable(self) ~= Class then
+      M.raise("calling '" .. fname .. "' on bad self (use " .. var .. ":" .. fname .. "(...))")
+    end
+    return self._client._cli
+  end
+end
+
 return M

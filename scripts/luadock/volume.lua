@@ -41,12 +41,7 @@ function M.from_engine(client, t)
   return apply(setmetatable({ _client = client }, Volume), t)
 end
 
-local function self_check(self, fname)
-  if getmetatable(self) ~= Volume then
-    util.raise("calling '" .. fname .. "' on bad self (use vol:" .. fname .. "(...))")
-  end
-  return self._client._cli
-end
+local self_check = util.self_checker(Volume, "vol")
 
 -- vol:remove{ force = false } -> true; a volume in use raises kind "conflict"
 function Volume:remove(spec)

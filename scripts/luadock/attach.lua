@@ -118,16 +118,7 @@ function Container:stats(spec)
     end
     return v
   end
-  local function iter()
-    local v, msg, code, detail = s:read()
-    if v == nil then
-      s:close()
-      if msg ~= nil then errors.raise(errors.from_core(msg, code, detail)) end
-      return nil
-    end
-    return v
-  end
-  return iter, nil, nil, s
+  return errors.stream_values(s)
 end
 
 return M

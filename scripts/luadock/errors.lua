@@ -100,4 +100,20 @@ function M.throw(kind, message, fields)
   error(setmetatable(e, Error), 0)
 end
 
+-- A generic-for iterator over the values of a JSON stream (stats, events):
+-- for v in ... do end. The stream is the closing value, so `break` closes it;
+-- a stream error raises as a docker.Error.
+function M.stream_values(s)
+  local function iter()
+    local v, msg, code, detail = s:read()
+    if v == nil then
+      s:close()
+      if msg ~= nil then error(M.from_core(msg, code, detail), 0) end
+      return nil
+    end
+    return v
+  end
+  return iter, nil, nil, s
+end
+
 return M

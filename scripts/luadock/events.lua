@@ -52,16 +52,7 @@ function M.install(Client)
       chk:fail("until", "is before since")
     end
     local s = check(self._cli:system_events(q))
-    local function iter()
-      local v, msg, code, detail = s:read()
-      if v == nil then
-        s:close()
-        if msg ~= nil then errors.raise(errors.from_core(msg, code, detail)) end
-        return nil
-      end
-      return v
-    end
-    return iter, nil, nil, s
+    return errors.stream_values(s)
   end
 end
 

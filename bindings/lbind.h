@@ -12,6 +12,7 @@
 
 #define LD_CLIENT_MT "luadock.client"
 #define LD_STREAM_MT "luadock.stream"
+#define LD_CALL_MT "luadock.call"
 #define LD_ARRAY_MT "luadock.array"
 #define LD_OBJECT_MT "luadock.object"
 
@@ -32,6 +33,17 @@ int ld_lua_push_error(lua_State *L, const ld_error *err);
 /* lstream.c */
 void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode);
 int ld_lua_stream_open(lua_State *L);
+
+/* lloop.c: cooperative waiting inside coroutines the event loop owns */
+void ld_lua_loop_open(lua_State *L);
+/* 1 when L is a coroutine of the loop that may yield here. */
+int ld_lua_cooperative(lua_State *L);
+/* Yield core.IO and fd (-1: a transfer of some client) to the loop;
+ * resumes in k with ctx. */
+int ld_lua_yield_io(lua_State *L, int fd, lua_KContext ctx, lua_KFunction k);
+/* The abort message the loop resumed a waiting call with, or NULL (top is
+ * the stack top before the yield). */
+const char *ld_lua_abort_message(lua_State *L, int top);
 
 /* larchive.c: core.tar, core.untar, core.ignore_match into the table on top */
 void ld_lua_archive_open(lua_State *L);

@@ -3,7 +3,9 @@
  * Every operation in the core's tables becomes a method named by its
  * operationId, all served by one generic function (l_op): the ops have the
  * same shape (path arguments, optional body, query, call options), so one
- * careful argument checker serves them all instead of sixty copies.
+ * careful argument checker serves them all instead of sixty copies. An
+ * ordinary call is started, then driven by call_k, which blocks, or yields
+ * to the event loop inside a coroutine the loop owns (lloop.c).
  */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -260,53 +262,115 @@ static void read_callopts(lua_State *L, int arg, const ld_op *op, callopts *o)
     lua_pop(L, 6);
 }
 
-static int push_result(lua_State *L, ld_client *c, const ld_op *op, ld_request *req,
-                       const callopts *o)
+/* Push what a finished ordinary call returns for this op. */
+static int push_response(lua_State *L, const ld_op *op, ld_response *resp, const char *method,
+                         const char *path)
 {
     ld_error err;
     ld_error_clear(&err);
-    int streaming = op->resp == LD_RESP_MUX || op->resp == LD_RESP_JSONLINES ||
-                    op->resp == LD_RESP_RAW;
-    if (streaming) {
-        ld_stream *s;
-        int rc = o->hijack ? ld_stream_open_hijack(c, req, &s, &err)
-                           : ld_stream_open(c, req, &s, &err);
-        if (rc == 0 && o->stdin_data &&
-            (ld_stream_write(s, o->stdin_data, o->stdin_len, &err) != 0 ||
-             ld_stream_close_write(s, &err) != 0)) {
-            ld_stream_close(s);
-            rc = -1;
-        }
-        if (rc != 0)
-            return ld_lua_push_error(L, &err);
-        ld_stream_mode mode = op->resp == LD_RESP_JSONLINES ? LD_MODE_JSON
-                            : op->resp == LD_RESP_RAW || o->raw ? LD_MODE_RAW : LD_MODE_MUX;
-        ld_lua_push_stream(L, s, mode);
-        return 1;
-    }
-    ld_response resp;
-    if (ld_client_call(c, req, &resp, &err) != 0)
-        return ld_lua_push_error(L, &err);
-    if (op->resp == LD_RESP_JSON && resp.len > 0) {
-        cJSON *doc = cJSON_ParseWithLength(resp.body, resp.len);
+    if (op->resp == LD_RESP_JSON && resp->len > 0) {
+        cJSON *doc = cJSON_ParseWithLength(resp->body, resp->len);
         if (!doc) {
             ld_error_set(&err, LD_E_PROTOCOL, "malformed JSON from the engine: %.60s",
-                         resp.body);
-            ld_error_where(&err, req->method, req->path);
-            ld_response_free(&resp);
+                         resp->body);
+            ld_error_where(&err, method, path);
+            ld_response_free(resp);
             return ld_lua_push_error(L, &err);
         }
         ld_lua_push_json(L, doc);
         cJSON_Delete(doc);
     } else if (op->resp == LD_RESP_TEXT) {
-        lua_pushlstring(L, resp.body, resp.len);
+        lua_pushlstring(L, resp->body, resp->len);
     } else if (op->resp == LD_RESP_STAT) {
-        lua_pushstring(L, resp.path_stat);
+        lua_pushstring(L, resp->path_stat);
     } else {
         lua_pushboolean(L, 1);
     }
-    ld_response_free(&resp);
+    ld_response_free(resp);
     return 1;
+}
+
+static int push_stream(lua_State *L, ld_client *c, const ld_op *op, ld_request *req,
+                       const callopts *o)
+{
+    ld_error err;
+    ld_error_clear(&err);
+    ld_stream *s;
+    int rc = o->hijack ? ld_stream_open_hijack(c, req, &s, &err)
+                       : ld_stream_open(c, req, &s, &err);
+    if (rc == 0 && o->stdin_data &&
+        (ld_stream_write(s, o->stdin_data, o->stdin_len, &err) != 0 ||
+         ld_stream_close_write(s, &err) != 0)) {
+        ld_stream_close(s);
+        rc = -1;
+    }
+    if (rc != 0)
+        return ld_lua_push_error(L, &err);
+    ld_stream_mode mode = op->resp == LD_RESP_JSONLINES ? LD_MODE_JSON
+                        : op->resp == LD_RESP_RAW || o->raw ? LD_MODE_RAW : LD_MODE_MUX;
+    ld_lua_push_stream(L, s, mode);
+    return 1;
+}
+
+/* An ordinary call in flight: a to-be-closed userdata on the op's stack, so
+ * the transfer is freed however the call ends (also when the loop closes a
+ * coroutine that waits in it). */
+typedef struct lcall {
+    ld_call *call;
+    char method[8];
+    char path[512];
+} lcall;
+
+static int l_call_close(lua_State *L)
+{
+    lcall *p = luaL_checkudata(L, 1, LD_CALL_MT);
+    ld_call_free(p->call);
+    p->call = NULL;
+    return 0;
+}
+
+/* Drive the call whose lcall sits at stack index ctx: block, or (inside a
+ * coroutine the loop owns) yield to the loop until the transfer has news. */
+static int call_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    int idx = (int)ctx;
+    lcall *p = lua_touserdata(L, idx);
+    const ld_op *op = lua_touserdata(L, lua_upvalueindex(1));
+    ld_error err;
+    ld_error_clear(&err);
+    const char *abort = ld_lua_abort_message(L, idx);
+    int rc = abort ? -1 : ld_call_step(p->call, ld_lua_cooperative(L) ? 0 : -1, &err);
+    if (rc == 0)
+        return ld_lua_yield_io(L, -1, ctx, call_k);
+    if (abort) {
+        ld_error_set(&err, LD_E_CANCELED, "%s", abort);
+        ld_error_where(&err, p->method, p->path);
+    }
+    ld_call *x = p->call;
+    p->call = NULL;
+    if (rc < 0) {
+        ld_call_free(x);
+        return ld_lua_push_error(L, &err);
+    }
+    ld_response resp;
+    if (ld_call_finish(x, &resp, &err) != 0)
+        return ld_lua_push_error(L, &err);
+    return push_response(L, op, &resp, p->method, p->path);
+}
+
+/* Start an ordinary call; the request may be freed once this returns 0. */
+static int start_call(lua_State *L, ld_client *c, ld_request *req, ld_error *err)
+{
+    lcall *p = lua_newuserdatauv(L, sizeof *p, 0);
+    p->call = NULL;
+    luaL_setmetatable(L, LD_CALL_MT);
+    snprintf(p->method, sizeof p->method, "%s", req->method);
+    snprintf(p->path, sizeof p->path, "%s", req->path);
+    if (ld_call_start(c, req, &p->call, err) != 0)
+        return -1;
+    lua_toclose(L, -1);
+    return 0;
 }
 
 /* cli:OP(pathargs..., [body], [query], [callopts]) -> result | nil, msg, code, detail */
@@ -357,11 +421,19 @@ static int l_op(lua_State *L)
     req.timeout = o.timeout;
     req.deadline = o.deadline;
     req.headers = o.headers;
-    int n = push_result(L, c, op, &req, &o);
+    int streaming = op->resp == LD_RESP_MUX || op->resp == LD_RESP_JSONLINES ||
+                    op->resp == LD_RESP_RAW;
+    ld_error cerr;
+    ld_error_clear(&cerr);
+    int n = streaming ? push_stream(L, c, op, &req, &o) : start_call(L, c, &req, &cerr);
     cJSON_free(json);
     ld_buf_free(&query);
     ld_buf_free(&path);
-    return n;
+    if (streaming)
+        return n;
+    if (n != 0)
+        return ld_lua_push_error(L, &cerr);
+    return call_k(L, LUA_OK, lua_gettop(L));
 }
 
 static void register_op(void *ud, const ld_op *op)
@@ -379,6 +451,12 @@ int ld_lua_client_open(lua_State *L)
         {"close", l_close}, {NULL, NULL}};
     static const luaL_Reg meta[] = {
         {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+    luaL_newmetatable(L, LD_CALL_MT);
+    lua_pushcfunction(L, l_call_close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_call_close);
+    lua_setfield(L, -2, "__close");
+    lua_pop(L, 1);
     luaL_newmetatable(L, LD_CLIENT_MT);
     luaL_setfuncs(L, meta, 0);
     luaL_newlib(L, methods);

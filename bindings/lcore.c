@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,9 +18,7 @@
 /* core.clock() -> monotonic seconds */
 static int l_clock(lua_State *L)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    lua_pushnumber(L, ld_now());
     return 1;
 }
 
@@ -189,6 +188,30 @@ static int l_base64_decode(lua_State *L)
     return 1;
 }
 
+/* core.mkdirs(path) -> true | nil, msg: like mkdir -p, new folders 0700 */
+static int l_mkdirs(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, len + 1);
+    memcpy(p, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            luaL_pushfail(L);
+            lua_pushfstring(L, "cannot create %s: %s", p, strerror(errno));
+            return 2;
+        }
+        p[i] = c;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 int luaopen_luadock_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -198,7 +221,7 @@ int luaopen_luadock_core(lua_State *L)
         {"pid_alive", l_pid_alive}, {"hostname", l_hostname}, {"isatty", l_isatty},
         {"term_width", l_term_width},
         {"random_hex", l_random_hex}, {"base64_encode", l_base64_encode},
-        {"base64_decode", l_base64_decode}, {NULL, NULL}};
+        {"base64_decode", l_base64_decode}, {"mkdirs", l_mkdirs}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushliteral(L, LD_VERSION);
     lua_setfield(L, -2, "VERSION");
@@ -210,5 +233,6 @@ int luaopen_luadock_core(lua_State *L)
     ld_lua_stream_open(L);
     ld_lua_client_open(L);
     ld_lua_archive_open(L);
+    ld_lua_loop_open(L);
     return 1;
 }

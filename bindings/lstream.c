@@ -126,17 +126,32 @@ static int stream_error(lua_State *L, ld_error *err)
     return ld_lua_push_error(L, err);
 }
 
-/* s:read([timeout]) -> "stdout"|"stderr", chunk | value | nil (end)
- *                     | false (timeout) | nil, msg, code, detail */
-static int l_read(lua_State *L)
+/* Read the next item for s:read; the stack is [stream, timeout, until]
+ * (until: the clock time the timeout ends, < 0 none). Inside a coroutine
+ * the loop owns, waiting yields to the loop instead of blocking. */
+static int read_k(lua_State *L, int status, lua_KContext ctx)
 {
+    (void)status;
+    (void)ctx;
     lstream *ls = check_stream(L, 1);
-    double timeout = luaL_optnumber(L, 2, -1);
-    if (!ls->s)
-        return luaL_error(L, "attempt to read a closed stream");
     ld_error err;
     ld_error_clear(&err);
-    int rc = fill(ls, timeout, &err);
+    const char *abort = ld_lua_abort_message(L, 3);
+    if (abort) {
+        ld_error_set(&err, LD_E_CANCELED, "%s", abort);
+        return stream_error(L, &err);
+    }
+    if (!ls->s)
+        return luaL_error(L, "attempt to read a closed stream");
+    double until = lua_tonumber(L, 3), now = ld_now();
+    int rc;
+    if (ld_lua_cooperative(L)) {
+        rc = fill(ls, 0, &err);
+        if (rc == -2 && (until < 0 || now < until))
+            return ld_lua_yield_io(L, ld_stream_fd(ls->s), 0, read_k);
+    } else {
+        rc = fill(ls, until < 0 ? -1 : until > now ? until - now : 0, &err);
+    }
     if (rc == -2) {
         lua_pushboolean(L, 0);
         return 1;
@@ -166,6 +181,19 @@ static int l_read(lua_State *L)
     }
     item_free(&it);
     return n;
+}
+
+/* s:read([timeout]) -> "stdout"|"stderr", chunk | value | nil (end)
+ *                     | false (timeout) | nil, msg, code, detail */
+static int l_read(lua_State *L)
+{
+    lstream *ls = check_stream(L, 1);
+    double timeout = luaL_optnumber(L, 2, -1);
+    if (!ls->s)
+        return luaL_error(L, "attempt to read a closed stream");
+    lua_settop(L, 2);
+    lua_pushnumber(L, timeout < 0 ? -1 : ld_now() + timeout);
+    return read_k(L, LUA_OK, 0);
 }
 
 static ld_stream *check_open(lua_State *L)

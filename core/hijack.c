@@ -269,8 +269,16 @@ ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_err
         }
         if (s->eof)
             return 0;
-        if (timeout == 0)
-            return -2;
+        if (timeout == 0) {   /* no waiting, but take what has arrived */
+            struct pollfd p = {.fd = s->fd, .events = POLLIN};
+            if (poll(&p, 1, 0) <= 0)
+                return -2;
+            if (recv_some(s, err) < 0)
+                return -1;
+            if (s->pending.len == 0 && !s->eof)
+                return -2;
+            continue;
+        }
         int w = wait_fd(s, POLLIN, until, err);
         if (w != 0)
             return w;

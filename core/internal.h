@@ -18,6 +18,7 @@ struct ld_client {
     char api_version[16];      /* "" until negotiated or pinned */
     int pinned;                /* api_version came from the user */
     char url_prefix[512];      /* "http://docker" or "http://host:port/base" */
+    struct ld_client *next_live;   /* the list ld_wait_any watches */
 };
 
 /* One transfer on the client's multi handle. */
@@ -66,7 +67,6 @@ struct ld_stream {
 
 #define LD_STREAM_HIGH_WATER ((size_t)1 << 20)  /* pause a stream holding this much */
 
-double ld_now(void);          /* monotonic seconds */
 
 /* transport.c */
 int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,

@@ -67,6 +67,8 @@ void ld_cancel(void);
 void ld_cancel_reset(void);
 int ld_cancel_requested(void);
 
+double ld_now(void);   /* monotonic seconds */
+
 /* ---- growable buffer and query encoding ------------------------------ */
 
 typedef struct ld_buf {
@@ -158,6 +160,25 @@ typedef struct ld_response {
 int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_error *err);
 void ld_response_free(ld_response *resp);
 
+/* The same call in pieces, for an event loop that runs several at once
+ * (ld_client_call is start, step until done, finish). A call copies what
+ * it needs from the request, which may be freed once ld_call_start returns. */
+typedef struct ld_xfer ld_call;
+int ld_call_start(ld_client *c, const ld_request *req, ld_call **out, ld_error *err);
+/* Drive the call (and the client's other transfers) for at most `wait`
+ * seconds (< 0: until it is done). Returns 1 when done, 0 when not yet,
+ * -1 on a timeout or cancel (err filled). The call must still be freed. */
+int ld_call_step(ld_call *call, double wait, ld_error *err);
+/* A done call's response, as ld_client_call gives it; frees the call. */
+int ld_call_finish(ld_call *call, ld_response *resp, ld_error *err);
+void ld_call_free(ld_call *call);
+
+/* Wait up to `timeout` seconds until a socket of any live client's
+ * transfers, or one of the `nfds` descriptors in `fds`, is readable or
+ * writable as curl wants, or curl has a timer due. Returns 0, or -1 when a
+ * signal interrupted the wait. */
+int ld_wait_any(double timeout, const int *fds, int nfds);
+
 /* ---- streams --------------------------------------------------------- */
 
 typedef struct ld_stream ld_stream;
@@ -178,6 +199,9 @@ long ld_stream_status(const ld_stream *s);
 const char *ld_stream_content_type(const ld_stream *s);
 /* X-Docker-Container-Path-Stat of the response (base64 JSON), or "". */
 const char *ld_stream_path_stat(const ld_stream *s);
+/* The socket of a hijacked stream (what an event loop waits on), else -1:
+ * other streams are transfers that ld_wait_any already watches. */
+int ld_stream_fd(const ld_stream *s);
 void ld_stream_close(ld_stream *s);
 
 /* ---- stream decoders (pure, incremental) ---------------------------- */

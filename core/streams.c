@@ -70,6 +70,7 @@ ssize_t ld_stream_read(ld_stream *s, char *buf, size_t n, double timeout, ld_err
         return ld_hijack_read(s, buf, n, timeout, err);
     ld_xfer *x = s->xfer;
     double until = timeout >= 0 ? ld_now() + timeout : 0;
+    int stepped = 0;   /* a zero timeout still drives the transfer once */
     for (;;) {
         if (x->body.len > 0) {
             size_t take = x->body.len < n ? x->body.len : n;
@@ -92,17 +93,21 @@ ssize_t ld_stream_read(ld_stream *s, char *buf, size_t n, double timeout, ld_err
         double left = -1;
         if (timeout >= 0) {
             left = until - ld_now();
-            if (left <= 0)
+            if (left <= 0 && stepped)
                 return -2;
+            if (left < 0)
+                left = 0;
         }
         if (ld_xfer_step(x, left, err) != 0)
             return -1;
+        stepped = 1;
     }
 }
 
 long ld_stream_status(const ld_stream *s) { return s->status; }
 const char *ld_stream_content_type(const ld_stream *s) { return s->content_type; }
 const char *ld_stream_path_stat(const ld_stream *s) { return s->path_stat; }
+int ld_stream_fd(const ld_stream *s) { return s->raw ? (int)s->fd : -1; }
 
 void ld_stream_close(ld_stream *s)
 {

@@ -1,12 +1,15 @@
 /* transport.c - HTTP to the engine through one curl multi handle per client.
  *
  * Every request is a transfer on the client's multi handle, so connections
- * are kept alive and reused, and a later event loop can drive many transfers
- * at once. Waiting happens only in ld_xfer_step, which also enforces the
- * response-header timeout and deadlines and notices ld_cancel(). Callbacks
- * only record; nothing here may longjmp or yield across curl.
+ * are kept alive and reused, and an event loop can drive many transfers at
+ * once (ld_call_start/step/finish, and ld_wait_any over every live client).
+ * Waiting happens only in ld_xfer_step and ld_wait_any; ld_xfer_step also
+ * enforces the response-header timeout and deadlines and notices
+ * ld_cancel(). Callbacks only record; nothing here may longjmp or yield
+ * across curl.
  */
 #include <errno.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,8 @@
 #include "internal.h"
 
 #define POLL_SLICE_MS 200   /* how often a wait looks at cancel and timeouts */
+
+static ld_client *live_clients;   /* every client not yet freed (one thread) */
 
 double ld_now(void)
 {
@@ -95,6 +100,8 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
         ld_error_set(err, LD_E_NOMEM, "curl_multi_init failed");
         return -1;
     }
+    c->next_live = live_clients;
+    live_clients = c;
     *out = c;
     return 0;
 }
@@ -103,6 +110,11 @@ void ld_client_free(ld_client *c)
 {
     if (!c)
         return;
+    for (ld_client **p = &live_clients; *p; p = &(*p)->next_live)
+        if (*p == c) {
+            *p = c->next_live;
+            break;
+        }
     if (c->idle)
         curl_easy_cleanup(c->idle);
     curl_multi_cleanup(c->multi);
@@ -443,17 +455,27 @@ void ld_xfer_free(ld_xfer *x)
     free(x);
 }
 
-int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_error *err)
+int ld_call_start(ld_client *c, const ld_request *req, ld_call **out, ld_error *err)
 {
-    ld_xfer *x;
-    memset(resp, 0, sizeof *resp);
-    if (ld_xfer_start(c, req, 0, &x, err) != 0)
-        return -1;
-    while (!x->done)
-        if (ld_xfer_step(x, -1, err) != 0) {
-            ld_xfer_free(x);
+    return ld_xfer_start(c, req, 0, out, err);
+}
+
+int ld_call_step(ld_call *x, double wait, ld_error *err)
+{
+    if (x->done)
+        return 1;
+    double until = wait >= 0 ? ld_now() + wait : 0;
+    do {
+        double left = until - ld_now();
+        if (ld_xfer_step(x, wait < 0 ? -1 : left > 0 ? left : 0, err) != 0)
             return -1;
-        }
+    } while (!x->done && (wait < 0 || ld_now() < until));
+    return x->done;
+}
+
+int ld_call_finish(ld_call *x, ld_response *resp, ld_error *err)
+{
+    memset(resp, 0, sizeof *resp);
     if (ld_xfer_check(x, err) != 0) {
         ld_xfer_free(x);
         return -1;
@@ -464,7 +486,7 @@ int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_er
     snprintf(resp->path_stat, sizeof resp->path_stat, "%s", x->path_stat);
     if (x->status >= 400) {
         ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
-        ld_error_where(err, req->method, req->path);
+        ld_error_where(err, x->method, x->path);
         ld_xfer_free(x);
         return -1;
     }
@@ -477,6 +499,56 @@ int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_er
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
     }
+    return 0;
+}
+
+void ld_call_free(ld_call *x) { ld_xfer_free(x); }
+
+int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_error *err)
+{
+    ld_call *x;
+    memset(resp, 0, sizeof *resp);
+    if (ld_call_start(c, req, &x, err) != 0)
+        return -1;
+    if (ld_call_step(x, -1, err) < 0) {
+        ld_xfer_free(x);
+        return -1;
+    }
+    return ld_call_finish(x, resp, err);
+}
+
+int ld_wait_any(double timeout, const int *fds, int nfds)
+{
+    fd_set r, w, e;
+    int maxfd = -1;
+    long ms = timeout < 0 ? -1 : (long)(timeout * 1000 + 0.999);   /* never spin on 0 */
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_ZERO(&e);
+    for (ld_client *c = live_clients; c; c = c->next_live) {
+        int m = -1;
+        long curl_ms = -1;
+        curl_multi_fdset(c->multi, &r, &w, &e, &m);
+        curl_multi_timeout(c->multi, &curl_ms);
+        if (m > maxfd)
+            maxfd = m;
+        if (curl_ms >= 0 && (ms < 0 || curl_ms < ms))
+            ms = curl_ms;
+    }
+    for (int i = 0; i < nfds; i++)
+        if (fds[i] >= 0 && fds[i] < FD_SETSIZE) {
+            FD_SET(fds[i], &r);
+            if (fds[i] > maxfd)
+                maxfd = fds[i];
+        }
+    struct timeval tv, *tvp = NULL;
+    if (ms >= 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    if (select(maxfd + 1, &r, &w, &e, tvp) < 0 && errno == EINTR)
+        return -1;
     return 0;
 }
 

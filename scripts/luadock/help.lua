@@ -3,9 +3,8 @@
 -- the contract of every function of shared/API.md in short: how to call it,
 -- its options, what it returns and what it raises. A function value is
 -- matched to its topic by identity, scanning the module, the Client class
--- and the Container, Image, Volume and Network classes. Names API.md
--- describes that this build lacks (schedule, backup, parallel) say so. It
--- only reads tables and prints text: no engine calls.
+-- and the Container, Image, Volume and Network classes, luadock.schedule and
+-- its Job class. It only reads tables and prints text: no engine calls.
 
 local tables = require "luadock.tables"
 
@@ -30,8 +29,9 @@ local SECTIONS = {
   { "Networks", { "networks", "network", "network_create", "prune_networks", "Network",
     "net:connect", "net:disconnect", "net:remove", "net:reload" } },
   { "Errors", { "errors", "Error", "is_error" } },
-  { "Scheduling and backups", { "schedule", "schedule.every", "schedule.cron", "schedule.run",
-    "schedule.next", "schedule.history", "job", "backup", "restore" } },
+  { "Scheduling and backups", { "schedule", "schedule.every", "schedule.cron", "schedule.spawn",
+    "schedule.run", "schedule.next", "schedule.history", "schedule.configure", "schedule.jobs",
+    "job", "backup", "restore" } },
   { "Concurrency", { "parallel" } },
 }
 
@@ -383,27 +383,52 @@ docker.is_error(v) -> boolean
 -- ---- scheduling, backups, concurrency ------------------------------------------
 topic("schedule", [[
 local schedule = require "luadock.schedule"
-  Runs jobs at intervals or by cron expression; see schedule.every,
-  schedule.cron, schedule.run, schedule.next, schedule.history and job.]])
+  Runs jobs at intervals or by cron expression on one event loop; see
+  schedule.every, schedule.cron, schedule.spawn, schedule.run, schedule.next,
+  schedule.history, schedule.configure and job.]])
 topic("schedule.every", [[
-schedule.every(interval, fn, { name= }) -> job
-  Runs fn every "30s", "5m", "6h", "1d" (or seconds). A job never overlaps
-  itself; a failing run is logged and the loop goes on.]])
+schedule.every(interval, fn, { name=, max_runtime=, run_now=false }) -> job
+  Runs fn(job) every "30s", "5m", "1h30m", "1d" (or seconds, fractions
+  allowed), first one interval after schedule.run starts (at once too with
+  run_now). A job never overlaps itself: a due run while the last still runs
+  is skipped and logged. A failing run is logged and the loop goes on.
+  max_runtime ("2h" or seconds): past it, the containers the run started are
+  killed and its waiting call fails (kind "canceled"); they are removed when
+  the run ends.]])
 topic("schedule.cron", [[
 schedule.cron(expr, fn, { name=, max_runtime=, run_now=false }) -> job
   expr has 5 fields (6 with seconds first), or @daily, @hourly, @every 10m;
-  local time.]])
+  local time, TZ honoured; daylight-saving rule as Debian's cron (see
+  luadock.cron). Options as schedule.every.]])
+topic("schedule.spawn", [[
+schedule.spawn(fn, { name= })
+  Runs fn as its own task from the start of schedule.run, e.g. a loop over
+  docker.events{}; logged if it fails, closed when schedule.run returns.]])
 topic("schedule.run", [[
-schedule.run{ ["until"] = epoch_time }
-  Runs due jobs until that time (nil: forever); SIGINT/SIGTERM end it after
-  the running job. Each run is logged and kept in a history file.]])
+schedule.run{ ["until"] = epoch_time } -> "until" | "SIGINT" | "SIGTERM" | "idle"
+  Runs due jobs until that time (nil: forever; "idle" when no job is left).
+  The first SIGINT/SIGTERM starts no new run and returns once the running
+  ones finished; a second one stops at once. Inside jobs, luadock calls and
+  docker.sleep let other jobs run meanwhile.]])
 topic("schedule.next", [[
 schedule.next(expr, t) -> epoch time of the next fire after t (local time, TZ)]])
 topic("schedule.history", [[
-schedule.history(name, n) -> last n runs, newest first:
-  { name, started, seconds, ok, error }]])
+schedule.history(name, n) -> last n (10) runs, newest first (name nil: all jobs):
+  { name, started (epoch), seconds, ok, error }
+  Read from the history file (one tab-separated line per run), so runs of
+  earlier processes count too.]])
+topic("schedule.configure", [[
+schedule.configure{ history = path | false, log = function(line) | false } -> settings
+  history: default $XDG_STATE_HOME/luadock/schedule-history.tsv (else
+  ~/.local/state/luadock/...). log: where the one line per run goes
+  (default: standard error).]])
+topic("schedule.jobs", [[
+schedule.jobs() -> the registered jobs, in order]])
 topic("job", [[
-job:cancel() removes the job; job:run_now() runs it at once.]])
+job.name, job.spec, job.last (the last run: { started, seconds, ok, error })
+job:cancel() -> true if it was registered; a running run finishes.
+job:run_now() inside schedule.run: due at once; elsewhere: runs it here
+  (logged and recorded) and returns ok, error.]])
 topic("backup", [[
 docker.backup{ volume=, to = dir, image=, keep=, stop = {names} }
   -> { archive, bytes, seconds }
@@ -429,25 +454,8 @@ local function docker_module()
   return package.loaded["luadock"] or require("luadock")
 end
 
--- What this build lacks of a topic API.md describes, or nil.
-local function missing(name)
-  local docker = docker_module()
-  if name == "schedule" or name == "job" or name:match("^schedule%.") then
-    if not pcall(require, "luadock.schedule") then return "luadock.schedule" end
-  elseif name == "backup" or name == "restore" or name == "parallel" then
-    if docker[name] == nil then return "docker." .. name end
-  end
-  return nil
-end
-
 function M.topic_text(name)
-  local text = TOPICS[name]
-  if not text then return nil end
-  local lack = missing(name)
-  if lack then
-    text = text .. "\n  (Described in API.md, but not yet available in this build: " .. lack .. ".)"
-  end
-  return text
+  return TOPICS[name]
 end
 
 -- Topic names for a string: exact, case-insensitive, "d:"/"docker." dropped,
@@ -492,7 +500,12 @@ local function function_topics()
   scan(docker.Volume, "vol:")
   scan(docker.Network, "net:")
   local ok, schedule = pcall(require, "luadock.schedule")
-  if ok then scan(schedule, "schedule.") end
+  if ok then
+    scan(schedule, "schedule.")
+    for _, f in pairs(schedule.Job) do
+      if type(f) == "function" and map[f] == nil then map[f] = "job" end
+    end
+  end
   return map
 end
 

@@ -51,9 +51,12 @@ function M.sleep(seconds)
     util.argerror("sleep", 1, nil, "non-negative number expected, got "
       .. (type(seconds) == "number" and tostring(seconds) or type(seconds)))
   end
-  local ok, msg = core.sleep(seconds)
-  if ok == nil then errors.throw("canceled", msg or "canceled", { code = "CANCELED" }) end
-  return true
+  return require("luadock.loop").sleep(seconds)
+end
+
+-- docker.parallel(fns, { max = 8 }): see luadock.parallel
+function M.parallel(fns, opts)
+  return require("luadock.parallel").parallel(fns, opts)
 end
 
 -- ---- the Client class -------------------------------------------------------

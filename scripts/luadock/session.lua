@@ -9,6 +9,7 @@
 -- kind=image). This module computes the labels once per process and tells
 -- whether a creator is gone; it must never decide on its own to remove anything.
 local core = require "luadock.core"
+local loop = require "luadock.loop"
 local util = require "luadock.util"
 util.mark()
 
@@ -46,10 +47,13 @@ M.host = core.hostname()
 M.pidstart = M.pid_start("self") or ""
 
 -- The ownership labels of an object of this kind, merged over a copy of the
--- caller's labels (ours win).
+-- caller's labels (ours win), plus those of the loop task making it (a
+-- scheduled run marks its containers so max_runtime can find them).
 function M.labels(extra, kind)
   local out = {}
   for k, v in pairs(extra or {}) do out[k] = v end
+  local task = loop.current()
+  for k, v in pairs(task and task.labels or {}) do out[k] = v end
   out[M.MANAGED] = "1"
   out[M.KIND] = kind
   out[M.SESSION] = M.id

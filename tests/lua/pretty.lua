@@ -297,6 +297,9 @@ T.test("help of every public function, by identity", function()
   each(docker.Image, "img:")
   each(docker.Volume, "vol:")
   each(docker.Network, "net:")
+  local schedule = require "luadock.schedule"
+  each(schedule, "schedule.")
+  each(schedule.Job, "job:")
 end)
 
 T.test("help texts say what matters", function()

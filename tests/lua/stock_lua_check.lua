@@ -115,5 +115,24 @@ check("docker.clock and docker.sleep", function()
   assert(docker.clock() - t0 >= 0.05, "slept too little")
 end)
 
+check("the event loop: docker.parallel and a schedule", function()
+  local trace = {}
+  local a, v = docker.parallel{
+    function() docker.sleep(0.2) trace[#trace + 1] = "a" return "a" end,
+    function() trace[#trace + 1] = "v" return docker.version().ApiVersion end,
+  }
+  eq(a, "a", "first result")
+  assert(v:match("^1%.%d+$"), tostring(v))
+  eq(table.concat(trace, ","), "v,a", "the sleep let the other run")
+  local schedule = require "luadock.schedule"
+  local lines = {}
+  schedule.configure{ history = false, log = function(l) lines[#lines + 1] = l end }
+  local n = 0
+  local job = schedule.every(0.2, function() n = n + 1 docker.ping() end, { name = "stock" })
+  eq(schedule.run{ ["until"] = os.time() + 2 }, "until", "run returns")
+  job:cancel()
+  assert(n >= 3 and #lines == n, n .. " runs, " .. #lines .. " lines")
+end)
+
 print(string.format("%d passed, %d failed", passed, failed))
 os.exit(failed == 0 and 0 or 1)

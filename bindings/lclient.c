@@ -317,6 +317,7 @@ static int push_stream(lua_State *L, ld_client *c, const ld_op *op, ld_request *
  * coroutine that waits in it). */
 typedef struct lcall {
     ld_call *call;
+    int turn_given;        /* yielded at least once (fairness, see call_k) */
     char method[8];
     char path[512];
 } lcall;
@@ -330,7 +331,9 @@ static int l_call_close(lua_State *L)
 }
 
 /* Drive the call whose lcall sits at stack index ctx: block, or (inside a
- * coroutine the loop owns) yield to the loop until the transfer has news. */
+ * coroutine the loop owns) yield to the loop until the transfer has news.
+ * A loop task yields at least once per call even when the engine answered
+ * at once, so that every task gets its request out before any waits. */
 static int call_k(lua_State *L, int status, lua_KContext ctx)
 {
     (void)status;
@@ -340,9 +343,12 @@ static int call_k(lua_State *L, int status, lua_KContext ctx)
     ld_error err;
     ld_error_clear(&err);
     const char *abort = ld_lua_abort_message(L, idx);
-    int rc = abort ? -1 : ld_call_step(p->call, ld_lua_cooperative(L) ? 0 : -1, &err);
-    if (rc == 0)
-        return ld_lua_yield_io(L, -1, ctx, call_k);
+    int coop = !abort && ld_lua_cooperative(L);
+    int rc = abort ? -1 : ld_call_step(p->call, coop ? 0 : -1, &err);
+    if (rc == 0 || (rc == 1 && coop && !p->turn_given)) {
+        p->turn_given = 1;
+        return rc == 0 ? ld_lua_yield_io(L, -1, ctx, call_k) : lua_yieldk(L, 0, ctx, call_k);
+    }
     if (abort) {
         ld_error_set(&err, LD_E_CANCELED, "%s", abort);
         ld_error_where(&err, p->method, p->path);
@@ -364,6 +370,7 @@ static int start_call(lua_State *L, ld_client *c, ld_request *req, ld_error *err
 {
     lcall *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->call = NULL;
+    p->turn_given = 0;
     luaL_setmetatable(L, LD_CALL_MT);
     snprintf(p->method, sizeof p->method, "%s", req->method);
     snprintf(p->path, sizeof p->path, "%s", req->path);

@@ -12,11 +12,16 @@
  * Signals: core.trap_signals(true) turns the first SIGINT or SIGTERM into a
  * flag the loop polls (core.signaled), so the running job can finish; a
  * second one restores the previous handlers and is delivered to them (the
- * host then raises "interrupted!", stock lua5.4 dies as usual).
+ * host then raises "interrupted!", stock lua5.4 dies as usual). The handler
+ * also writes a byte to a pipe that core.wait watches (the self-pipe trick),
+ * so a signal that lands just before the wait still ends it at once.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "lbind.h"
 
 static const char owned_key = 'o';   /* registry: weak-keyed set of threads */
@@ -74,14 +79,22 @@ static int l_own(lua_State *L)
     return 0;
 }
 
+static int wake_pipe[2] = {-1, -1};   /* written by the signal handler */
+
 /* core.wait(timeout, [fd...]) -> true | false (a signal interrupted it) */
 static int l_wait(lua_State *L)
 {
     lua_Number timeout = luaL_checknumber(L, 1);
-    int fds[64], n = 0;
+    int fds[65], n = 0;
     for (int i = 2; i <= lua_gettop(L) && n < 64; i++)
         fds[n++] = (int)luaL_checkinteger(L, i);
-    lua_pushboolean(L, ld_wait_any(timeout < 0 ? 0 : timeout, fds, n) == 0);
+    if (wake_pipe[0] >= 0)
+        fds[n++] = wake_pipe[0];
+    int interrupted = ld_wait_any(timeout < 0 ? 0 : timeout, fds, n) != 0;
+    char drain[64];
+    while (wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof drain) > 0)
+        interrupted = 1;
+    lua_pushboolean(L, !interrupted);
     return 1;
 }
 
@@ -106,12 +119,26 @@ static void restore_signals(void)
 
 static void on_trapped_signal(int sig)
 {
+    int saved_errno = errno;
     if (caught) {   /* the second one: hand it to whoever had it before */
         restore_signals();
         raise(sig);
-        return;
+    } else {
+        caught = sig;
+        if (wake_pipe[1] >= 0 && write(wake_pipe[1], "!", 1) < 0) {
+            /* full pipe: a wake-up is pending anyway */
+        }
     }
-    caught = sig;
+    errno = saved_errno;
+}
+
+static void close_wake_pipe(void)
+{
+    for (int i = 0; i < 2; i++) {
+        if (wake_pipe[i] >= 0)
+            close(wake_pipe[i]);
+        wake_pipe[i] = -1;
+    }
 }
 
 /* core.trap_signals(on) */
@@ -123,12 +150,18 @@ static int l_trap_signals(lua_State *L)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_trapped_signal;
         sigemptyset(&sa.sa_mask);
+        sigaddset(&sa.sa_mask, SIGINT);
+        sigaddset(&sa.sa_mask, SIGTERM);
+        if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+            wake_pipe[0] = wake_pipe[1] = -1;   /* then only EINTR wakes the wait */
         caught = 0;
         sigaction(SIGINT, &sa, &saved_int);
         sigaction(SIGTERM, &sa, &saved_term);
         trapped = 1;
-    } else if (!on && trapped) {
-        restore_signals();
+    } else if (!on) {
+        if (trapped)   /* else a second signal restored them already */
+            restore_signals();
+        close_wake_pipe();
         caught = 0;
     }
     return 0;

@@ -126,13 +126,13 @@ static int stream_error(lua_State *L, ld_error *err)
     return ld_lua_push_error(L, err);
 }
 
+static int read_k(lua_State *L, int status, lua_KContext ctx);
+
 /* Read the next item for s:read; the stack is [stream, timeout, until]
  * (until: the clock time the timeout ends, < 0 none). Inside a coroutine
  * the loop owns, waiting yields to the loop instead of blocking. */
-static int read_k(lua_State *L, int status, lua_KContext ctx)
+static int read_step(lua_State *L, lua_KContext ctx)
 {
-    (void)status;
-    (void)ctx;
     lstream *ls = check_stream(L, 1);
     ld_error err;
     ld_error_clear(&err);
@@ -148,7 +148,7 @@ static int read_k(lua_State *L, int status, lua_KContext ctx)
     if (ld_lua_cooperative(L)) {
         rc = fill(ls, 0, &err);
         if (rc == -2 && (until < 0 || now < until))
-            return ld_lua_yield_io(L, ld_stream_fd(ls->s), 0, read_k);
+            return ld_lua_yield_io(L, ld_stream_fd(ls->s), ctx, read_k);
     } else {
         rc = fill(ls, until < 0 ? -1 : until > now ? until - now : 0, &err);
     }
@@ -180,6 +180,17 @@ static int read_k(lua_State *L, int status, lua_KContext ctx)
         n = 2;
     }
     item_free(&it);
+    return n;
+}
+
+/* ctx 1: for s:iter(), where a failure raises (also after a yield, which
+ * resumes here rather than in the caller) */
+static int read_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    int n = read_step(L, ctx);
+    if (ctx == 1 && n == 4)
+        return luaL_error(L, "%s", lua_tostring(L, -3));
     return n;
 }
 
@@ -264,11 +275,13 @@ static int l_close(lua_State *L)
 /* iterator step: raises on errors, since a for loop cannot see nil, msg */
 static int l_iter_step(lua_State *L)
 {
+    lstream *ls = check_stream(L, 1);
+    if (!ls->s)
+        return luaL_error(L, "attempt to read a closed stream");
     lua_settop(L, 1);
-    int n = l_read(L);
-    if (n == 4)
-        return luaL_error(L, "%s", lua_tostring(L, -3));
-    return n;
+    lua_pushnil(L);
+    lua_pushnumber(L, -1);
+    return read_k(L, LUA_OK, 1);
 }
 
 /* s:iter() -> step, s, nil, s  (the stream closes when the loop ends) */

@@ -19,6 +19,8 @@ struct ld_client {
     int pinned;                /* api_version came from the user */
     char url_prefix[512];      /* "http://docker" or "http://host:port/base" */
     struct ld_client *next_live;   /* the list ld_wait_any watches */
+    int xfers;                 /* transfers not yet freed: they keep it alive */
+    int closing;               /* ld_client_free was called while xfers > 0 */
 };
 
 /* One transfer on the client's multi handle. */

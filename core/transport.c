@@ -106,10 +106,8 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
     return 0;
 }
 
-void ld_client_free(ld_client *c)
+static void client_destroy(ld_client *c)
 {
-    if (!c)
-        return;
     for (ld_client **p = &live_clients; *p; p = &(*p)->next_live)
         if (*p == c) {
             *p = c->next_live;
@@ -119,6 +117,17 @@ void ld_client_free(ld_client *c)
         curl_easy_cleanup(c->idle);
     curl_multi_cleanup(c->multi);
     free(c);
+}
+
+/* A client closed while transfers are pending (a suspended loop task, an
+ * unread stream) goes when the last of them is freed; they fail "canceled". */
+void ld_client_free(ld_client *c)
+{
+    if (!c)
+        return;
+    c->closing = 1;
+    if (c->xfers == 0)
+        client_destroy(c);
 }
 
 const ld_host *ld_client_host(const ld_client *c) { return &c->host; }
@@ -333,6 +342,7 @@ int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **
         return -1;
     }
     x->client = c;
+    c->xfers++;
     x->streaming = streaming;
     x->started = ld_now();
     x->header_timeout = req->timeout == 0 ? c->timeout : req->timeout;
@@ -394,6 +404,8 @@ int ld_xfer_step(ld_xfer *x, double wait, ld_error *err)
     double now = ld_now();
     if (ld_cancel_requested())
         return give_up(x, LD_E_CANCELED, "canceled", err);
+    if (c->closing)
+        return give_up(x, LD_E_CANCELED, "the client was closed", err);
     if (!x->headers_done && x->header_timeout > 0 && now - x->started > x->header_timeout) {
         char why[256];
         snprintf(why, sizeof why, "no response from the Docker daemon at %s within %g s",
@@ -453,6 +465,8 @@ void ld_xfer_free(ld_xfer *x)
         fclose(x->upload);
     ld_buf_free(&x->body);
     free(x);
+    if (--c->xfers == 0 && c->closing)
+        client_destroy(c);
 }
 
 int ld_call_start(ld_client *c, const ld_request *req, ld_call **out, ld_error *err)
@@ -547,9 +561,16 @@ int ld_wait_any(double timeout, const int *fds, int nfds)
         tv.tv_usec = (ms % 1000) * 1000;
         tvp = &tv;
     }
-    if (select(maxfd + 1, &r, &w, &e, tvp) < 0 && errno == EINTR)
-        return -1;
-    return 0;
+    int rc = select(maxfd + 1, &r, &w, &e, tvp) < 0 && errno == EINTR ? -1 : 0;
+    /* Drive every transfer now, also those no task is reading (an unread
+     * stream pauses at its high-water mark), so a ready socket or a due
+     * curl timer never makes the next wait return at once again. */
+    for (ld_client *c = live_clients; c; c = c->next_live) {
+        int running;
+        curl_multi_perform(c->multi, &running);
+        collect_finished(c);
+    }
+    return rc;
 }
 
 void ld_response_free(ld_response *resp)

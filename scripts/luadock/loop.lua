@@ -122,6 +122,7 @@ end
 -- until something happens) for calls, wake-ups or a signal, and resume the
 -- calls that may have news. Returns whether any task is left.
 function M.step(max_wait)
+  if M.current() then error("luadock.loop: the loop cannot be driven from inside one of its tasks", 2) end
   local ended_before = ended
   local now = core.clock()
   for _, t in ipairs({ table.unpack(tasks) }) do

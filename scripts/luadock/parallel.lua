@@ -30,9 +30,15 @@ function M.parallel(fns, opts)
   local max = chk:type("max", opts.max, "integer", true) or 8
   if max < 1 then chk:fail("max", "must be at least 1") end
 
-  local tasks, started = {}, 0
+  local tasks, started, stopping = {}, 0, false
+  -- an error while waiting (Ctrl-C in the REPL) ends the tasks too
+  local guard <close> = setmetatable({}, { __close = function(_, err)
+    if err == nil then return end
+    stopping = true
+    for i = 1, started do loop.kill(tasks[i], "docker.parallel was interrupted") end
+  end })
   local function start_next()
-    if started >= n then return end
+    if stopping or started >= n then return end
     started = started + 1
     local i = started
     tasks[i] = loop.spawn(fns[i], { name = "parallel #" .. i, on_done = start_next })

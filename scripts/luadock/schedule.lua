@@ -108,6 +108,20 @@ local function run_containers(run)
   return ok and list or {}
 end
 
+-- Runs cut by max_runtime whose containers must go. A create the run had
+-- in flight may still land after the run ended, so they are swept again
+-- when schedule.run (or job:run_now) returns.
+local expired = {}
+
+local function sweep(final)
+  for run in pairs(expired) do
+    for _, c in ipairs(run_containers(run)) do
+      pcall(c.remove, c, { force = true, volumes = true })
+    end
+    if final then expired[run] = nil end
+  end
+end
+
 local function finish(run, task)
   local job = run.job
   run.seconds = core.clock() - run.mono
@@ -118,9 +132,8 @@ local function finish(run, task)
     if not task.ok then run.error = tostring(task.err) end
   end
   if run.expired then
-    for _, c in ipairs(run_containers(run)) do
-      pcall(c.remove, c, { force = true, volumes = true })
-    end
+    expired[run] = true
+    sweep(false)
   end
   job.current = nil
   job.last = run
@@ -253,6 +266,7 @@ function Job:run_now()
     police(run, core.clock())
     loop.step(1)
   end
+  sweep(true)
   return run.ok, run.error
 end
 
@@ -324,6 +338,7 @@ function M.run(opts)
   chk:only(opts, { ["until"] = true })
   local stop_at = chk:type("until", opts["until"], "number", true)
   if running then error("schedule.run: already running", 2) end
+  if loop.current() then error("schedule.run: cannot run inside a job or task", 2) end
 
   local tasks, reason = {}, nil
   local guard <close> = setmetatable({}, { __close = function()
@@ -381,6 +396,7 @@ function M.run(opts)
     if reason and next(active) == nil then break end
     loop.step(math.max(0, nap))
   end
+  sweep(true)
   return reason
 end
 

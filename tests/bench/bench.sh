@@ -9,7 +9,8 @@
 # Environment:
 #   BENCH_ROUNDS=5        interleaved rounds
 #   BENCH_N=200           calls per in-process loop
-#   BENCH_CLI_N=20        separate docker CLI processes per round (per-call time)
+#   BENCH_CLI_N=20        separate docker CLI processes per round (per-call time;
+#                         for pinspect run through xargs -P8)
 #   BENCH_START_REPS=3    start+one-call runs of each tool per round
 #   BENCH_EXTRA=20        extra created containers so the list is non-trivial
 #   BENCH_LUADOCK=build/luadock   BENCH_DOCKER=/usr/bin/docker
@@ -27,6 +28,7 @@ N=${BENCH_N:-200}
 CLI_N=${BENCH_CLI_N:-20}
 START_REPS=${BENCH_START_REPS:-3}
 EXTRA=${BENCH_EXTRA:-20}
+PAR=8   # pinspect: calls in flight at once (fixed in floor.c, bench.lua, bench.py too)
 LUADOCK=${BENCH_LUADOCK:-$root/build/luadock}
 DOCKER=${BENCH_DOCKER:-/usr/bin/docker}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
@@ -135,6 +137,8 @@ fixture=$(create_one 0)
 for ((i = 1; i <= EXTRA; i++)); do create_one "$i" >/dev/null; done
 ncont=$("$DOCKER" ps -aq | wc -l)  # at fixture time; other suites may add or remove theirs
 say "fixture $fixture; $ncont containers on the engine"
+# the CLI's pinspect: xargs -P$PAR runs one `docker inspect ID` per line
+for ((k = 0; k < CLI_N; k++)); do printf '%s\n' "$fixture"; done >"$tmp/pinspect-ids"
 
 # ---- timing helpers ---------------------------------------------------------
 # elapsed T0 T1: seconds between two $EPOCHREALTIME values
@@ -164,14 +168,17 @@ loop_argv() {
     local lvl
     case $1 in
     floor)
-        if [ "$2" = inspect ]; then cmd=("$floor" inspect "$fixture" "$N"); else cmd=("$floor" "$2" "$N"); fi ;;
+        case $2 in
+        inspect|pinspect) cmd=("$floor" "$2" "$fixture" "$N") ;;
+        *) cmd=("$floor" "$2" "$N") ;;
+        esac ;;
     luadock|luadock-core)
         lvl=friendly; [ "$1" = luadock-core ] && lvl=core
-        if [ "$2" = inspect ]; then cmd=("$LUADOCK" "$here/bench.lua" inspect "$N" "$fixture" "$lvl")
+        if [ "$2" = inspect ] || [ "$2" = pinspect ]; then cmd=("$LUADOCK" "$here/bench.lua" "$2" "$N" "$fixture" "$lvl")
         else cmd=("$LUADOCK" "$here/bench.lua" "$2" "$N" "$lvl"); fi ;;
     python|python-api)
         lvl=friendly; [ "$1" = python-api ] && lvl=api
-        if [ "$2" = inspect ]; then cmd=("$PY" "$here/bench.py" inspect "$N" "$fixture" "$lvl")
+        if [ "$2" = inspect ] || [ "$2" = pinspect ]; then cmd=("$PY" "$here/bench.py" "$2" "$N" "$fixture" "$lvl")
         else cmd=("$PY" "$here/bench.py" "$2" "$N" "$lvl"); fi ;;
     esac
 }
@@ -180,6 +187,7 @@ cli_once() {
     case $1 in
     inspect) "$DOCKER" inspect "$fixture" ;;
     ps)      "$DOCKER" ps -a ;;
+    pinspect) xargs -P "$PAR" -n 1 "$DOCKER" inspect <"$tmp/pinspect-ids" ;;  # all CLI_N at once
     esac
 }
 
@@ -216,7 +224,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         done
     done
     # (b) N calls inside one process; per-call seconds recorded
-    for op in ping inspect ps; do
+    for op in ping inspect pinspect ps; do
         mapfile -t order < <(rotate "$round" "${tools_loop[@]}")
         for t in "${order[@]}"; do
             if [ "$t" = cli ]; then
@@ -229,9 +237,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
                 fi
                 ok=1
                 t0=$EPOCHREALTIME
-                for ((k = 0; k < CLI_N; k++)); do
-                    cli_once "$op" >/dev/null 2>>"$errors" || { ok=0; break; }
-                done
+                if [ "$op" = pinspect ]; then
+                    cli_once pinspect >/dev/null 2>>"$errors" || ok=0   # CLI_N processes, PAR at once
+                else
+                    for ((k = 0; k < CLI_N; k++)); do
+                        cli_once "$op" >/dev/null 2>>"$errors" || { ok=0; break; }
+                    done
+                fi
                 t1=$EPOCHREALTIME
                 if [ "$ok" = 1 ]; then
                     rec "$op" cli "$(awk -v a="$t0" -v b="$t1" -v n="$CLI_N" 'BEGIN { printf "%.9f\n", (b - a) / n }')"
@@ -299,10 +311,11 @@ for t in "${tools_start[@]}"; do
                  else printf "| %s | %.1f | %.1f | %.1f | %d | %s | %s |\n", l, m*1e3, a*1e3, b*1e3, c, r, ok }'
 done
 
-for op in ping inspect ps; do
+for op in ping inspect pinspect ps; do
     case $op in
     ping)    desc="\`ping\` (GET /_ping)" ;;
     inspect) desc="\`inspect\` (GET /containers/ID/json)" ;;
+    pinspect) desc="\`pinspect\` (GET /containers/ID/json, $PAR in flight at once)" ;;
     ps)      desc="\`ps\` (GET /containers/json?all=1, $ncont containers)" ;;
     esac
     echo
@@ -317,7 +330,9 @@ for op in ping inspect ps; do
         ratio=$(awk -v a="$med" -v f="$fmed" 'BEGIN { if (a == "-" || f == "-" || f == 0) print "-"; else printf "%.2f\n", a / f }')
         loop="$(awk -v m="$med" -v n="$N" 'BEGIN { if (m == "-") print "-"; else printf "%.4f", m * n }')"
         l=$(label "$t")
-        [ "$t" = cli ] && { l="$l ($CLI_N processes)"; loop="—"; }
+        if [ "$t" = cli ]; then
+            l="$l ($CLI_N processes"; [ "$op" = pinspect ] && l="$l, $PAR at once"; l="$l)"; loop="—"
+        fi
         awk -v l="$l" -v lp="$loop" -v m="$med" -v a="$mn" -v b="$mx" -v r="$ratio" -v ok="$(target "$t" "$ratio")" \
             'BEGIN { if (m == "-") printf "| %s | - | - | - | - | - | |\n", l;
                      else printf "| %s | %s | %.1f | %.1f | %.1f | %s | %s |\n", l, lp, m*1e6, a*1e6, b*1e6, r, ok }'

@@ -8,6 +8,11 @@
  *   floor inspect ID N    N x GET /v1.41/containers/ID/json, parsed, .Id read
  *   floor ps N            N x GET /v1.41/containers/json?all=1, parsed, the
  *                         array walked (Id, Names[0], State, Labels of each)
+ *   floor pinspect ID N   the inspect above, N times with PAR (8) in flight
+ *                         at once: one curl multi handle driving PAR easy
+ *                         handles, each on its own connection; as one
+ *                         finishes it is parsed (.Id read) and re-added until
+ *                         N are done.
  *   floor version 1       what a client doing version negotiation does at
  *                         start: GET /_ping, read its Api-Version header
  *                         (capped at 1.41), then GET /v<that>/version,
@@ -17,6 +22,8 @@
  * GET /_ping (the negotiation a client does when it connects), so the loop
  * measures steady-state calls on an open connection; every other benchmark
  * program (bench.lua, bench.py) does the same before its clock starts.
+ * pinspect also pings once on each of its PAR handles at once (untimed), so
+ * its PAR connections are open before the clock starts.
  * For `version` the timed part is the two requests (the shell times the
  * whole process anyway).
  *
@@ -39,6 +46,8 @@ typedef struct buf {
     char *p;
     size_t len, cap;
 } buf;
+
+#define PAR 8   /* pinspect: requests in flight at once */
 
 static CURL *h;
 static buf body;
@@ -125,16 +134,96 @@ static const char *negotiate(void)
     return api_version;
 }
 
+/* ---- pinspect: PAR transfers at once on one multi handle ------------------ */
+
+typedef struct slot {
+    CURL *easy;
+    buf body;
+    char errbuf[CURL_ERROR_SIZE];
+} slot;
+
+static CURLM *multi;
+static slot slots[PAR];
+
+static void slot_start(slot *s, const char *url)
+{
+    s->body.len = 0;
+    if (s->body.p) s->body.p[0] = '\0';
+    s->errbuf[0] = '\0';
+    curl_easy_setopt(s->easy, CURLOPT_URL, url);
+    if (curl_multi_add_handle(multi, s->easy) != CURLM_OK) die("curl_multi_add_handle", NULL);
+}
+
+/* Runs the multi until one transfer ends; returns its slot (removed from the
+ * multi, status checked, body NUL-terminated). */
+static slot *slot_next(const char *path)
+{
+    for (;;) {
+        int running = 0, left = 0;
+        if (curl_multi_perform(multi, &running) != CURLM_OK) die("curl_multi_perform", NULL);
+        CURLMsg *m;
+        while ((m = curl_multi_info_read(multi, &left))) {
+            if (m->msg != CURLMSG_DONE) continue;
+            slot *s = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+            CURLcode rc = m->data.result;
+            curl_multi_remove_handle(multi, s->easy);
+            if (rc != CURLE_OK) die(path, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+            long status = 0;
+            curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+            if (status != 200) die(path, s->body.p ? s->body.p : "bad status");
+            if (!s->body.p) die(path, "empty body");
+            return s;
+        }
+        if (curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK) die("curl_multi_poll", NULL);
+    }
+}
+
+static void pinspect_setup(const char *sock)
+{
+    multi = curl_multi_init();
+    if (!multi) die("curl_multi_init", NULL);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)PAR);
+    for (int i = 0; i < PAR; i++) {
+        slot *s = &slots[i];
+        s->easy = curl_easy_init();
+        if (!s->easy) die("curl_easy_init", NULL);
+        curl_easy_setopt(s->easy, CURLOPT_UNIX_SOCKET_PATH, sock);
+        curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, &s->body);
+        curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
+        curl_easy_setopt(s->easy, CURLOPT_PRIVATE, (char *)s);
+        curl_easy_setopt(s->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    }
+    /* one ping on every handle at once (untimed): PAR connections are open */
+    for (int i = 0; i < PAR; i++) slot_start(&slots[i], "http://localhost/_ping");
+    for (int i = 0; i < PAR; i++) {
+        slot *s = slot_next("/_ping");
+        if (strcmp(s->body.p, "OK") != 0) die("/_ping", s->body.p);
+    }
+}
+
+static void pinspect_cleanup(void)
+{
+    for (int i = 0; i < PAR; i++) {
+        curl_easy_cleanup(slots[i].easy);
+        free(slots[i].body.p);
+    }
+    curl_multi_cleanup(multi);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: floor ping N | floor inspect ID N | floor ps N | floor version 1\n");
+        fprintf(stderr, "usage: floor ping N | floor inspect ID N | floor pinspect ID N | floor ps N | floor version 1\n");
         return 2;
     }
     const char *what = argv[1];
     const char *id = NULL;
     long n;
-    if (strcmp(what, "inspect") == 0) {
+    if (strcmp(what, "inspect") == 0 || strcmp(what, "pinspect") == 0) {
         if (argc < 4) die("inspect needs ID N", NULL);
         id = argv[2];
         n = strtol(argv[3], NULL, 10);
@@ -194,6 +283,30 @@ int main(int argc, char **argv)
                 cJSON_Delete(j);
             }
             t1 = now();
+        } else if (strcmp(what, "pinspect") == 0) {
+            char url[sizeof path + 32];
+            snprintf(path, sizeof path, "/v%s/containers/%s/json", v, id);
+            snprintf(url, sizeof url, "http://localhost%s", path);
+            pinspect_setup(sock);
+            long started = 0, done = 0;
+            t0 = now();
+            for (int i = 0; i < PAR && started < n; i++, started++) slot_start(&slots[i], url);
+            while (done < n) {
+                slot *s = slot_next(path);
+                done++;
+                cJSON *j = cJSON_Parse(s->body.p);
+                if (!j) die(path, "bad JSON");
+                const cJSON *cid = cJSON_GetObjectItemCaseSensitive(j, "Id");
+                if (!cJSON_IsString(cid)) die(path, "no Id");
+                count += (long)strlen(cid->valuestring);
+                cJSON_Delete(j);
+                if (started < n) {
+                    slot_start(s, url);
+                    started++;
+                }
+            }
+            t1 = now();
+            pinspect_cleanup();
         } else if (strcmp(what, "ps") == 0) {
             snprintf(path, sizeof path, "/v%s/containers/json?all=1", v);
             t0 = now();

@@ -41,7 +41,7 @@ local function logged(pattern)
   return n
 end
 
-local function in_seconds(s) return os.time() + s end
+local function in_seconds(s) return require("luadock.core").walltime() + s end
 
 -- ---- the loop and docker.parallel -------------------------------------------
 
@@ -135,6 +135,50 @@ T.test("timeouts and stream reads still work inside tasks", function()
   F.kill(hang.pid)
 end)
 
+local function cpu_seconds()
+  local stat = F.read("/proc/self/stat")
+  local rest = stat:match("^.*%)%s+(.*)$")
+  local f = {}
+  for x in rest:gmatch("%S+") do f[#f + 1] = x end
+  return (tonumber(f[12]) + tonumber(f[13])) / 100     -- utime, stime (fields 14, 15)
+end
+
+T.test("the loop survives what tasks leave behind: a closed client, an unread stream, an abort in s:iter", function()
+  local core = require "luadock.core"
+  local c = docker.run{ image = IMG, cmd = { "sh", "-c", "while true; do echo tick; sleep 0.05; done" },
+                        detach = true, labels = LABELS }
+  -- a client closed while a task waits in it: that call fails "canceled"
+  local d = docker.connect()
+  local waiter = loop.spawn(function() return d:container(c.id):wait() end)
+  local until_t = docker.clock() + 1.5      -- time to inspect, then wait with the engine
+  while docker.clock() < until_t do loop.step(0.05) end
+  T.eq(waiter.wait, require("luadock.core").IO, "waiting in the call")
+  d:close()
+  loop.join({ waiter })
+  T.ok(not waiter.ok and docker.is_error(waiter.err) and waiter.err.kind == "canceled", T.show(waiter.err))
+  -- a followed log stream nobody reads does not make the loop spin
+  local cli = assert(core.new{})
+  local s = assert(cli:container_logs(c.id, { follow = true, stdout = true }))
+  local before = cpu_seconds()
+  docker.parallel{ function() docker.sleep(1) end }
+  T.ok(cpu_seconds() - before < 0.5, "cpu " .. (cpu_seconds() - before))
+  s:close()
+  -- an abort raises out of a `for … in s:iter()` loop instead of ending it
+  local s2 = assert(cli:container_logs(c.id, { follow = true, stdout = true }))
+  local items = 0
+  local reader = loop.spawn(function()
+    for _ in s2:iter() do items = items + 1 end
+    return "ended quietly"
+  end)
+  loop.step(0.2)
+  loop.abort(reader, "stop reading")
+  loop.join({ reader })
+  T.ok(not reader.ok and tostring(reader.err):find("stop reading", 1, true), T.show(reader.err))
+  s2:close()
+  cli:close()
+  c:remove{ force = true }
+end)
+
 -- ---- schedule ---------------------------------------------------------------
 
 T.test("every and cron jobs run, are logged and recorded; a failing job does not stop the loop", function()
@@ -218,7 +262,7 @@ T.test("an unreachable engine fails that run; the next tick succeeds", function(
     local d <close> = docker.connect(proxy.host)
     return d:ping()
   end, { name = "remote" })
-  schedule.run{ ["until"] = in_seconds(2) }
+  schedule.run{ ["until"] = in_seconds(2.5) }
   F.kill(proxy.pid)
   local h = schedule.history("remote", 10)
   T.ok(#h >= 3, T.show(h))

@@ -32,6 +32,8 @@ int ld_lua_push_error(lua_State *L, const ld_error *err);
 
 /* lstream.c */
 void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode);
+/* The core stream of the luadock.stream at idx (NULL once closed). */
+ld_stream *ld_lua_stream_of(lua_State *L, int idx);
 int ld_lua_stream_open(lua_State *L);
 
 /* lloop.c: cooperative waiting inside coroutines the event loop owns */

@@ -290,14 +290,21 @@ static int push_response(lua_State *L, const ld_op *op, ld_response *resp, const
     return 1;
 }
 
-static int push_stream(lua_State *L, ld_client *c, const ld_op *op, ld_request *req,
+static ld_stream_mode stream_mode(const ld_op *op, const callopts *o)
+{
+    return op->resp == LD_RESP_JSONLINES ? LD_MODE_JSON
+         : op->resp == LD_RESP_RAW || o->raw ? LD_MODE_RAW : LD_MODE_MUX;
+}
+
+/* Open a hijacked stream (attach/exec with stdin): done here, blocking;
+ * returns the number of results pushed. */
+static int push_hijack(lua_State *L, ld_client *c, const ld_op *op, ld_request *req,
                        const callopts *o)
 {
     ld_error err;
     ld_error_clear(&err);
     ld_stream *s;
-    int rc = o->hijack ? ld_stream_open_hijack(c, req, &s, &err)
-                       : ld_stream_open(c, req, &s, &err);
+    int rc = ld_stream_open_hijack(c, req, &s, &err);
     if (rc == 0 && o->stdin_data &&
         (ld_stream_write(s, o->stdin_data, o->stdin_len, &err) != 0 ||
          ld_stream_close_write(s, &err) != 0)) {
@@ -306,10 +313,35 @@ static int push_stream(lua_State *L, ld_client *c, const ld_op *op, ld_request *
     }
     if (rc != 0)
         return ld_lua_push_error(L, &err);
-    ld_stream_mode mode = op->resp == LD_RESP_JSONLINES ? LD_MODE_JSON
-                        : op->resp == LD_RESP_RAW || o->raw ? LD_MODE_RAW : LD_MODE_MUX;
-    ld_lua_push_stream(L, s, mode);
+    ld_lua_push_stream(L, s, stream_mode(op, o));
     return 1;
+}
+
+/* Wait for the response headers of the stream at stack index ctx, like
+ * call_k waits for a call: block, or yield inside a loop task. */
+static int open_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    int idx = (int)ctx;
+    ld_stream *s = ld_lua_stream_of(L, idx);
+    ld_error err;
+    ld_error_clear(&err);
+    const char *abort = ld_lua_abort_message(L, idx);
+    int rc = -1;
+    if (abort)
+        ld_error_set(&err, LD_E_CANCELED, "%s", abort);
+    else
+        rc = ld_stream_opening(s, ld_lua_cooperative(L) ? 0 : -1, &err);
+    if (rc == 0)
+        return ld_lua_yield_io(L, -1, ctx, open_k);
+    if (rc == 1) {
+        lua_settop(L, idx);
+        return 1;
+    }
+    lua_getfield(L, idx, "close");
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 0);
+    return ld_lua_push_error(L, &err);
 }
 
 /* An ordinary call in flight: a to-be-closed userdata on the op's stack, so
@@ -432,15 +464,25 @@ static int l_op(lua_State *L)
                     op->resp == LD_RESP_RAW;
     ld_error cerr;
     ld_error_clear(&cerr);
-    int n = streaming ? push_stream(L, c, op, &req, &o) : start_call(L, c, &req, &cerr);
+    int n;
+    if (streaming && o.hijack) {
+        n = push_hijack(L, c, op, &req, &o);
+    } else if (streaming) {
+        ld_stream *s;
+        n = ld_stream_start(c, &req, &s, &cerr);
+        if (n == 0)
+            ld_lua_push_stream(L, s, stream_mode(op, &o));
+    } else {
+        n = start_call(L, c, &req, &cerr);
+    }
     cJSON_free(json);
     ld_buf_free(&query);
     ld_buf_free(&path);
-    if (streaming)
+    if (streaming && o.hijack)
         return n;
     if (n != 0)
         return ld_lua_push_error(L, &cerr);
-    return call_k(L, LUA_OK, lua_gettop(L));
+    return streaming ? open_k(L, LUA_OK, lua_gettop(L)) : call_k(L, LUA_OK, lua_gettop(L));
 }
 
 static void register_op(void *ud, const ld_op *op)

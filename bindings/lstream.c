@@ -313,6 +313,11 @@ void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode)
     ld_jsonsplit_init(&ls->split);
 }
 
+ld_stream *ld_lua_stream_of(lua_State *L, int idx)
+{
+    return check_stream(L, idx)->s;
+}
+
 int ld_lua_stream_open(lua_State *L)
 {
     static const luaL_Reg methods[] = {

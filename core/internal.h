@@ -60,6 +60,8 @@ struct ld_stream {
     curl_socket_t fd;
     ld_buf pending;            /* hijack: received bytes not yet read */
     int eof;
+    int opening;               /* started; response headers not yet there */
+    int stepped;               /* ld_stream_opening drove it at least once */
     long status;
     char content_type[128];
     char path_stat[2048];

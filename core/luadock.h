@@ -186,6 +186,11 @@ typedef struct ld_stream ld_stream;
 /* Start a streaming request; returns once the response headers arrived.
  * An error status fails here with the engine's message. */
 int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
+/* The same in pieces, for an event loop: start, then call ld_stream_opening
+ * until it returns 1 (open), 0 (not yet, after at most `wait` seconds; < 0
+ * waits) or -1 (failed: err filled; close the stream). */
+int ld_stream_start(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
+int ld_stream_opening(ld_stream *s, double wait, ld_error *err);
 /* Open a hijacked (bidirectional) connection: attach or exec start with
  * stdin. The request is written by hand over a raw connection. */
 int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);

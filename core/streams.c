@@ -21,35 +21,12 @@ static ld_stream *stream_new(ld_client *c, const ld_request *req)
     return s;
 }
 
-int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err)
+int ld_stream_start(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err)
 {
     ld_xfer *x;
     *out = NULL;
     if (ld_xfer_start(c, req, 1, &x, err) != 0)
         return -1;
-    while (!x->headers_done && !x->done)
-        if (ld_xfer_step(x, -1, err) != 0) {
-            ld_xfer_free(x);
-            return -1;
-        }
-    if (!x->headers_done && ld_xfer_check(x, err) != 0) {
-        ld_xfer_free(x);
-        return -1;
-    }
-    if (x->status >= 400) {
-        /* Error bodies are small: read the rest, then report the message. */
-        x->streaming = 0;
-        while (!x->done && ld_xfer_step(x, -1, err) == 0)
-            ;
-        if (x->done && x->result == CURLE_OK) {
-            ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
-            ld_error_where(err, req->method, req->path);
-        } else if (err->code == LD_OK) {
-            ld_xfer_check(x, err);
-        }
-        ld_xfer_free(x);
-        return -1;
-    }
     ld_stream *s = stream_new(c, req);
     if (!s) {
         ld_xfer_free(x);
@@ -57,9 +34,59 @@ int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_erro
         return -1;
     }
     s->xfer = x;
+    s->opening = 1;
+    *out = s;
+    return 0;
+}
+
+int ld_stream_opening(ld_stream *s, double wait, ld_error *err)
+{
+    ld_xfer *x = s->xfer;
+    if (!s->opening)
+        return 1;
+    double until = wait >= 0 ? ld_now() + wait : 0;
+    for (;;) {
+        /* An error status: its body is small; read all of it, then report. */
+        int ready = x->status >= 400 ? x->done : x->headers_done || x->done;
+        if (ready)
+            break;
+        double left = until - ld_now();
+        if (wait >= 0 && left <= 0 && s->stepped)
+            return 0;
+        if (ld_xfer_step(x, wait < 0 ? -1 : left > 0 ? left : 0, err) != 0)
+            return -1;
+        s->stepped = 1;
+        if (x->headers_done && x->status >= 400)
+            x->streaming = 0;
+    }
+    s->stepped = 0;
+    if (!x->headers_done || x->status >= 400) {
+        if (x->headers_done && x->done && x->result == CURLE_OK) {
+            ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
+            ld_error_where(err, s->method, s->path);
+        } else if (ld_xfer_check(x, err) == 0) {
+            ld_error_set(err, LD_E_PROTOCOL, "the engine ended the response before its headers");
+            ld_error_where(err, s->method, s->path);
+        }
+        return -1;
+    }
+    s->opening = 0;
     s->status = x->status;
     snprintf(s->content_type, sizeof s->content_type, "%s", x->content_type);
     snprintf(s->path_stat, sizeof s->path_stat, "%s", x->path_stat);
+    return 1;
+}
+
+int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err)
+{
+    ld_stream *s;
+    if (ld_stream_start(c, req, &s, err) != 0)
+        return -1;
+    if (ld_stream_opening(s, -1, err) != 1) {
+        ld_stream_close(s);
+        *out = NULL;
+        return -1;
+    }
     *out = s;
     return 0;
 }

@@ -127,13 +127,11 @@ local function finish(run, task)
   run.seconds = core.clock() - run.mono
   if run.expired then
     run.ok, run.error = false, string.format("max_runtime of %gs exceeded", job.max_runtime)
+    expired[run] = true
+    sweep(false)
   else
     run.ok = task.ok
     if not task.ok then run.error = tostring(task.err) end
-  end
-  if run.expired then
-    expired[run] = true
-    sweep(false)
   end
   job.current = nil
   job.last = run

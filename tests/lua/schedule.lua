@@ -132,6 +132,19 @@ T.test("timeouts and stream reads still work inside tasks", function()
   T.ok(docker.clock() - t0 < 15, "the header timeout applies inside a task")
   T.eq(ticks, 5, "the other task ran while the first waited")
   T.eq(out, "one\ntwo\n", "a container's output read inside a task")
+  -- opening a stream waits for its headers without blocking the others
+  local ticks2 = 0
+  local opener = loop.spawn(function()
+    local d <close> = docker.connect{ host = hang.host, api_version = "1.41" }
+    for _ in d:events{} do end
+  end)
+  local ticker = loop.spawn(function()
+    for _ = 1, 5 do docker.sleep(0.1) ticks2 = ticks2 + 1 end
+    loop.abort(opener, "enough")
+  end)
+  loop.join({ opener, ticker })
+  T.eq(ticks2, 5)
+  T.ok(not opener.ok and tostring(opener.err):find("enough", 1, true), T.show(opener.err))
   F.kill(hang.pid)
 end)
 

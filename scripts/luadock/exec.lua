@@ -62,14 +62,7 @@ function M.plan(spec)
       chk:fail("stdin", "cannot be fed to a tty (it never sees end-of-file); use tty = false")
     end
   end
-  if spec.timeout ~= nil then
-    local t = spec.timeout
-    if type(t) ~= "number" or t ~= t or t <= 0 then
-      chk:fail("timeout", "positive number of seconds expected, got "
-        .. (type(t) == "number" and tostring(t) or type(t)))
-    end
-    p.timeout = t
-  end
+  p.timeout = chk:seconds("timeout", spec.timeout)
   if p.detach then
     for _, k in ipairs { "stdin", "timeout", "on_output" } do
       if spec[k] ~= nil then chk:fail(k, "only without detach (a detached exec is not read)") end

@@ -137,14 +137,7 @@ function M.connect(spec)
       local ok, msg = core.parse_host(o.host)
       if not ok then chk:fail("host", "bad host '" .. o.host .. "': " .. tostring(msg)) end
     end
-    if spec.timeout ~= nil then
-      local t = spec.timeout
-      if type(t) ~= "number" or t ~= t or t <= 0 then
-        chk:fail("timeout", "positive number of seconds expected, got "
-          .. (type(t) == "number" and tostring(t) or type(t)))
-      end
-      o.timeout = t
-    end
+    o.timeout = chk:seconds("timeout", spec.timeout)
     if spec.api_version ~= nil then
       local v = chk:type("api_version", spec.api_version, "string")
       if not v:match("^%d+%.%d+$") then chk:fail("api_version", "version like \"1.41\" expected") end

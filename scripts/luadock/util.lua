@@ -79,6 +79,16 @@ function Checker:type(field, v, tname, optional)
   return v
 end
 
+-- A positive number of seconds (a timeout), or nil when v is nil.
+function Checker:seconds(field, v)
+  if v == nil then return nil end
+  if type(v) ~= "number" or v ~= v or v <= 0 then
+    self:fail(field, "positive number of seconds expected, got "
+      .. (type(v) == "number" and tostring(v) or type(v)))
+  end
+  return v
+end
+
 -- The top-level options table of a call: a table, or nil when allowed.
 function Checker:opts(v, optional)
   if v == nil and optional then return {} end

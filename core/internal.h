@@ -49,6 +49,8 @@ typedef struct ld_xfer {
     char method[8];
     char path[512];
     char errbuf[CURL_ERROR_SIZE];
+    struct ld_xfer *ping;      /* negotiating the API version first, or NULL */
+    struct ld_saved_request *later;   /* the request to send once it is known */
 } ld_xfer;
 
 /* A streaming response: either a transfer on the client's multi handle, or
@@ -71,6 +73,17 @@ struct ld_stream {
 
 #define LD_STREAM_HIGH_WATER ((size_t)1 << 20)  /* pause a stream holding this much */
 
+
+/* request.c: a request kept while the API version is negotiated ahead of
+ * it (every string copied; free with ld_saved_free). */
+typedef struct ld_saved_request {
+    ld_request req;
+    char method[8];
+    char *strings[6];          /* path, query, body, body_file, content_type, headers */
+    const char *headers[17];
+} ld_saved_request;
+ld_saved_request *ld_save_request(const ld_request *req);
+void ld_saved_free(ld_saved_request *sr);
 
 /* transport.c */
 int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,

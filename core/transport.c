@@ -133,22 +133,16 @@ void ld_client_free(ld_client *c)
 const ld_host *ld_client_host(const ld_client *c) { return &c->host; }
 double ld_client_timeout(const ld_client *c) { return c->timeout; }
 
-int ld_client_ensure_version(ld_client *c, ld_error *err)
+/* Take the version from a GET /_ping response (the engine's, capped at
+ * LD_API_MAX; refused below LD_API_MIN). */
+static int set_version(ld_client *c, const ld_response *resp, ld_error *err)
 {
-    if (c->api_version[0])
-        return 0;
-    ld_request ping = {.method = "GET", .path = "/_ping", .unversioned = 1};
-    ld_response resp = {0};
-    if (ld_client_call(c, &ping, &resp, err) != 0)
-        return -1;
-    const char *server = resp.api_version[0] ? resp.api_version : LD_API_MIN;
+    const char *server = resp->api_version[0] ? resp->api_version : LD_API_MIN;
     int major, minor;
     if (!parse_version(server, &major, &minor)) {
-        ld_response_free(&resp);
         ld_error_set(err, LD_E_PROTOCOL, "the engine sent an unreadable Api-Version header");
         return -1;
     }
-    ld_response_free(&resp);
     if (version_cmp(server, LD_API_MIN) < 0) {
         ld_error_set(err, LD_E_API_VERSION, "the engine speaks API %s; luadock needs at least %s",
                      server, LD_API_MIN);
@@ -157,6 +151,20 @@ int ld_client_ensure_version(ld_client *c, ld_error *err)
     snprintf(c->api_version, sizeof c->api_version, "%s",
              version_cmp(server, LD_API_MAX) > 0 ? LD_API_MAX : server);
     return 0;
+}
+
+static const ld_request PING = {.method = "GET", .path = "/_ping", .unversioned = 1};
+
+int ld_client_ensure_version(ld_client *c, ld_error *err)
+{
+    if (c->api_version[0])
+        return 0;
+    ld_response resp = {0};
+    if (ld_client_call(c, &PING, &resp, err) != 0)
+        return -1;
+    int rc = set_version(c, &resp, err);
+    ld_response_free(&resp);
+    return rc;
 }
 
 const char *ld_client_api_version(ld_client *c, ld_error *err)
@@ -327,28 +335,11 @@ static int set_options(ld_xfer *x, const ld_request *req, const char *url, ld_er
     return 0;
 }
 
-int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
-                  ld_error *err)
+/* Give x its easy handle for req and add it to the client's multi handle. */
+static int xfer_send(ld_xfer *x, const ld_request *req, ld_error *err)
 {
-    *out = NULL;
-    if (!req->unversioned && ld_client_ensure_version(c, err) != 0) {
-        ld_error_where(err, req->method, req->path);
-        return -1;
-    }
-    ld_xfer *x = calloc(1, sizeof *x);
+    ld_client *c = x->client;
     ld_buf url = {0};
-    if (!x) {
-        ld_error_set(err, LD_E_NOMEM, "out of memory");
-        return -1;
-    }
-    x->client = c;
-    c->xfers++;
-    x->streaming = streaming;
-    x->started = ld_now();
-    x->header_timeout = req->timeout == 0 ? c->timeout : req->timeout;
-    x->deadline = req->deadline > 0 ? x->started + req->deadline : 0;
-    snprintf(x->method, sizeof x->method, "%s", req->method);
-    snprintf(x->path, sizeof x->path, "%s", req->path);
     if (c->idle) {
         x->easy = c->idle;
         c->idle = NULL;
@@ -363,10 +354,47 @@ int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **
             ld_error_set(err, LD_E_NOMEM, "could not start the request");
         ld_error_where(err, req->method, req->path);
         ld_buf_free(&url);
-        ld_xfer_free(x);
         return -1;
     }
     ld_buf_free(&url);
+    return 0;
+}
+
+/* Starts the request, or, while the client's API version is unknown, a
+ * GET /_ping whose answer ld_xfer_step turns into the version before it
+ * sends the request itself: nothing here waits. */
+int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
+                  ld_error *err)
+{
+    *out = NULL;
+    ld_xfer *x = calloc(1, sizeof *x);
+    if (!x) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    x->client = c;
+    c->xfers++;
+    x->streaming = streaming;
+    x->started = ld_now();
+    x->header_timeout = req->timeout == 0 ? c->timeout : req->timeout;
+    x->deadline = req->deadline > 0 ? x->started + req->deadline : 0;
+    snprintf(x->method, sizeof x->method, "%s", req->method);
+    snprintf(x->path, sizeof x->path, "%s", req->path);
+    int rc;
+    if (!req->unversioned && !c->api_version[0]) {
+        x->later = ld_save_request(req);
+        rc = x->later ? ld_xfer_start(c, &PING, 0, &x->ping, err) : -1;
+        if (!x->later)
+            ld_error_set(err, LD_E_NOMEM, "out of memory");
+        if (rc != 0)
+            ld_error_where(err, req->method, req->path);
+    } else {
+        rc = xfer_send(x, req, err);
+    }
+    if (rc != 0) {
+        ld_xfer_free(x);
+        return -1;
+    }
     *out = x;
     return 0;
 }
@@ -389,7 +417,8 @@ static void collect_finished(ld_client *c)
 
 static int give_up(ld_xfer *x, ld_errcode code, const char *why, ld_error *err)
 {
-    curl_multi_remove_handle(x->client->multi, x->easy);
+    if (x->easy)
+        curl_multi_remove_handle(x->client->multi, x->easy);
     x->done = 1;
     x->timed_out = 1;
     x->result = CURLE_ABORTED_BY_CALLBACK;
@@ -397,6 +426,8 @@ static int give_up(ld_xfer *x, ld_errcode code, const char *why, ld_error *err)
     ld_error_where(err, x->method, x->path);
     return -1;
 }
+
+static int negotiate_step(ld_xfer *x, double wait, ld_error *err);
 
 int ld_xfer_step(ld_xfer *x, double wait, ld_error *err)
 {
@@ -418,6 +449,8 @@ int ld_xfer_step(ld_xfer *x, double wait, ld_error *err)
                  x->deadline - x->started);
         return give_up(x, LD_E_TIMEOUT, why, err);
     }
+    if (x->ping)
+        return negotiate_step(x, wait, err);
     int running = 0;
     curl_multi_perform(c->multi, &running);
     collect_finished(c);
@@ -429,6 +462,38 @@ int ld_xfer_step(ld_xfer *x, double wait, ld_error *err)
     curl_multi_poll(c->multi, NULL, 0, ms, NULL);
     curl_multi_perform(c->multi, &running);
     collect_finished(c);
+    return 0;
+}
+
+/* Drive the GET /_ping ahead of x; once answered, set the client's version
+ * and send x's own request. A failure is x's, reported with x's path. */
+static int negotiate_step(ld_xfer *x, double wait, ld_error *err)
+{
+    ld_xfer *ping = x->ping;
+    int rc = ld_xfer_step(ping, wait, err);
+    if (rc == 0 && !ping->done)
+        return 0;
+    ld_response resp;
+    x->ping = NULL;
+    if (rc == 0)
+        rc = ld_call_finish(ping, &resp, err);   /* frees ping */
+    else
+        ld_xfer_free(ping);
+    if (rc == 0) {
+        rc = set_version(x->client, &resp, err);
+        ld_response_free(&resp);
+    }
+    if (rc == 0)
+        rc = xfer_send(x, &x->later->req, err);
+    ld_saved_free(x->later);
+    x->later = NULL;
+    if (rc != 0) {
+        x->done = 1;
+        x->timed_out = 1;   /* nothing to reuse, nothing more to read */
+        x->result = CURLE_ABORTED_BY_CALLBACK;
+        ld_error_where(err, x->method, x->path);
+        return -1;
+    }
     return 0;
 }
 
@@ -460,6 +525,8 @@ void ld_xfer_free(ld_xfer *x)
         else
             curl_easy_cleanup(x->easy);
     }
+    ld_xfer_free(x->ping);
+    ld_saved_free(x->later);
     curl_slist_free_all(x->headers);
     if (x->upload)
         fclose(x->upload);

@@ -118,9 +118,9 @@ T.test("timeouts and stream reads still work inside tasks", function()
   local ticks, out = 0, nil
   local t0 = docker.clock()
   local ok, e = pcall(docker.parallel, {
-    function()
-      local d <close> = docker.connect{ host = hang.host, timeout = 1, api_version = "1.41" }
-      return d:ping()
+    function()   -- the version handshake of a new client waits without blocking too
+      local d <close> = docker.connect{ host = hang.host, timeout = 1 }
+      return d:containers{}
     end,
     function()
       for _ = 1, 5 do docker.sleep(0.1) ticks = ticks + 1 end
@@ -129,6 +129,7 @@ T.test("timeouts and stream reads still work inside tasks", function()
     end,
   })
   T.ok(not ok and docker.is_error(e) and e.kind == "timeout", tostring(e))
+  T.eq(e.path, "/containers/json", "the error names the call, not the handshake")
   T.ok(docker.clock() - t0 < 15, "the header timeout applies inside a task")
   T.eq(ticks, 5, "the other task ran while the first waited")
   T.eq(out, "one\ntwo\n", "a container's output read inside a task")
@@ -391,18 +392,20 @@ T.test("a second signal stops at once", function()
   T.ok(not done, "the job was cut short")
 end)
 
-T.test("examples/backup-schedule.lua: one log line per run, keep 3, nothing left", function()
+T.test("examples/backup-schedule.lua: one log line per run, keep 2, nothing left", function()
   local state = T.tmpdir()
   local src = os.getenv("LUADOCK_SOURCE_DIR") or "."
   local out = T.sh(string.format("cd %s && XDG_STATE_HOME=%s timeout -s KILL 90 %s examples/backup-schedule.lua"
-    .. " --every 2s --for 9 2>%s", T.q(src), T.q(state), T.q(BIN), T.q(state .. "/log")))
+    .. " --every 2s --keep 2 --for 10 2>%s", T.q(src), T.q(state), T.q(BIN), T.q(state .. "/log")))
   local log = F.read(state .. "/log") or ""
   T.ok(out:find("Stopped (until)", 1, true), out .. log)
   local runs = select(2, log:gsub("backup schedule%-demo%-[%x]+ ok [%d.]+s\n", ""))
-  T.ok(runs >= 4, "runs: " .. runs .. "\n" .. log)
-  T.eq(select(2, log:gsub("\n", "")), runs, "one line per run, nothing else: " .. log)
+  T.ok(runs >= 3, "more runs than kept archives: " .. runs .. "\n" .. log)
+  for line in log:gmatch("[^\n]+") do   -- a run line each, or a skip when a backup ran long
+    T.ok(line:find(" ok [%d.]+s$") or line:find(" skipped: the run started at ", 1, true), line)
+  end
   local kept = select(2, out:gsub("\nschedule%-demo%-%x+%-%d+T%d+Z%.tar%.gz", ""))
-  T.eq(kept, 3, out)
+  T.eq(kept, 2, out)
   T.eq(#docker.volumes{ filters = { name = { "schedule-demo-" } } }, 0, "demo volume removed")
   local hist = F.read(state .. "/luadock/schedule-history.tsv") or ""
   T.eq(select(2, hist:gsub("\n", "")), runs, hist)

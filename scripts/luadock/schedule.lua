@@ -17,6 +17,8 @@ in fail with kind "canceled", gives it GRACE seconds to clean up, then closes
 it; the run's leftover containers are removed when it ends. The first SIGINT
 or SIGTERM stops new runs and returns once the running ones finished; a
 second one is handled as without a schedule (the host raises "interrupted!").
+Cron jobs follow the wall clock, `every` jobs the monotonic one; a wall-clock
+step of more than 3 h plans cron jobs from the new time (Vixie cron's rule).
 Each run is one log line and one history line: name, start (UTC), seconds,
 outcome, error, tab-separated in $XDG_STATE_HOME/luadock/schedule-history.tsv
 (else ~/.local/state/...). ]]
@@ -30,6 +32,7 @@ util.mark()
 local M = {}
 
 local GRACE = 30            -- seconds a run past max_runtime gets to clean up
+local CLOCK_STEP = 3 * 3600 -- a wall-clock jump beyond this replans cron jobs (Vixie)
 local MAX_NAP = 60          -- re-read the wall clock at least this often
 local LABEL_JOB, LABEL_RUN = "luadock.job", "luadock.run"
 
@@ -357,6 +360,21 @@ function M.run(opts)
     end })
   end
 
+  -- The wall clock against the monotonic one: a jump (an NTP step, a resume
+  -- from suspend) of more than CLOCK_STEP replans the cron jobs from the new
+  -- time, as Vixie cron does; smaller jumps forward run what they skipped
+  -- once, smaller jumps back do not run anything twice.
+  local offset = wall - mono
+  local function check_clock()
+    local jump = (wall - mono) - offset
+    offset = wall - mono
+    if math.abs(jump) <= CLOCK_STEP then return end
+    log("%s schedule: the clock jumped %+.0f s; cron jobs planned from the new time", iso(wall), jump)
+    for _, job in ipairs(jobs) do
+      if job.sched then job.due_wall = job.sched:next(math.floor(wall)) end
+    end
+  end
+
   local function tasks_alive()
     for _, t in ipairs(tasks) do
       if not t.done then return true end
@@ -366,6 +384,7 @@ function M.run(opts)
 
   while true do
     mono, wall = core.clock(), core.walltime()
+    check_clock()
     if not reason then
       local sig = core.signaled()
       if sig then

@@ -85,6 +85,15 @@ typedef struct ld_saved_request {
 ld_saved_request *ld_save_request(const ld_request *req);
 void ld_saved_free(ld_saved_request *sr);
 
+/* client.c */
+ld_client *ld_clients_live(void);              /* first of the live list (next_live) */
+void ld_client_destroy(ld_client *c);          /* frees now; see ld_client_free */
+extern const ld_request ld_ping_request;       /* GET /_ping, unversioned */
+/* Take the API version from a GET /_ping response. */
+int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err);
+int ld_client_ensure_version(ld_client *c, ld_error *err);   /* blocking GET /_ping */
+int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err);
+
 /* transport.c */
 int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
                   ld_error *err);
@@ -93,9 +102,9 @@ int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **
 int ld_xfer_step(ld_xfer *x, double wait, ld_error *err);
 /* Turn a finished or failed transfer into an ld_error. Returns 0 if fine. */
 int ld_xfer_check(ld_xfer *x, ld_error *err);
+/* Mark the client's finished transfers done (after curl_multi_perform). */
+void ld_client_collect(ld_client *c);
 void ld_xfer_free(ld_xfer *x);
-int ld_client_ensure_version(ld_client *c, ld_error *err);
-int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err);
 
 /* hijack.c: the raw side of ld_stream_read and ld_stream_close */
 ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);

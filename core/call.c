@@ -1,0 +1,123 @@
+/* call.c - whole calls and the event loop's wait.
+ *
+ * ld_client_call is ld_call_start, ld_call_step until done, ld_call_finish;
+ * an event loop uses the three pieces itself, so that many calls of many
+ * clients run at once, and waits for all of them in ld_wait_any.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include "internal.h"
+
+int ld_call_start(ld_client *c, const ld_request *req, ld_call **out, ld_error *err)
+{
+    return ld_xfer_start(c, req, 0, out, err);
+}
+
+int ld_call_step(ld_call *x, double wait, ld_error *err)
+{
+    if (x->done)
+        return 1;
+    double until = wait >= 0 ? ld_now() + wait : 0;
+    do {
+        double left = until - ld_now();
+        if (ld_xfer_step(x, wait < 0 ? -1 : left > 0 ? left : 0, err) != 0)
+            return -1;
+    } while (!x->done && (wait < 0 || ld_now() < until));
+    return x->done;
+}
+
+int ld_call_finish(ld_call *x, ld_response *resp, ld_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    if (ld_xfer_check(x, err) != 0) {
+        ld_xfer_free(x);
+        return -1;
+    }
+    resp->status = x->status;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
+    snprintf(resp->api_version, sizeof resp->api_version, "%s", x->api_version);
+    snprintf(resp->path_stat, sizeof resp->path_stat, "%s", x->path_stat);
+    if (x->status >= 400) {
+        ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
+        ld_error_where(err, x->method, x->path);
+        ld_xfer_free(x);
+        return -1;
+    }
+    resp->body = x->body.data ? x->body.data : calloc(1, 1);
+    resp->len = x->body.len;
+    x->body.data = NULL;
+    x->body.len = x->body.cap = 0;
+    ld_xfer_free(x);
+    if (!resp->body) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void ld_call_free(ld_call *x) { ld_xfer_free(x); }
+
+int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_error *err)
+{
+    ld_call *x;
+    memset(resp, 0, sizeof *resp);
+    if (ld_call_start(c, req, &x, err) != 0)
+        return -1;
+    if (ld_call_step(x, -1, err) < 0) {
+        ld_xfer_free(x);
+        return -1;
+    }
+    return ld_call_finish(x, resp, err);
+}
+
+int ld_wait_any(double timeout, const int *fds, int nfds)
+{
+    fd_set r, w, e;
+    int maxfd = -1;
+    long ms = timeout < 0 ? -1 : (long)(timeout * 1000 + 0.999);   /* never spin on 0 */
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_ZERO(&e);
+    for (ld_client *c = ld_clients_live(); c; c = c->next_live) {
+        int m = -1;
+        long curl_ms = -1;
+        curl_multi_fdset(c->multi, &r, &w, &e, &m);
+        curl_multi_timeout(c->multi, &curl_ms);
+        if (m > maxfd)
+            maxfd = m;
+        if (curl_ms >= 0 && (ms < 0 || curl_ms < ms))
+            ms = curl_ms;
+    }
+    for (int i = 0; i < nfds; i++)
+        if (fds[i] >= 0 && fds[i] < FD_SETSIZE) {
+            FD_SET(fds[i], &r);
+            if (fds[i] > maxfd)
+                maxfd = fds[i];
+        }
+    struct timeval tv, *tvp = NULL;
+    if (ms >= 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    int rc = select(maxfd + 1, &r, &w, &e, tvp) < 0 && errno == EINTR ? -1 : 0;
+    /* Drive every transfer now, also those no task is reading (an unread
+     * stream pauses at its high-water mark), so a ready socket or a due
+     * curl timer never makes the next wait return at once again. */
+    for (ld_client *c = ld_clients_live(); c; c = c->next_live) {
+        int running;
+        curl_multi_perform(c->multi, &running);
+        ld_client_collect(c);
+    }
+    return rc;
+}
+
+void ld_response_free(ld_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->len = 0;
+}

@@ -1,0 +1,184 @@
+/* client.c - a client: its address, its curl multi handle, its API version.
+ *
+ * A client is made from DOCKER_HOST (or the caller's address) and negotiates
+ * the API version with GET /_ping on first use (LD_API_MIN up to
+ * LD_API_MAX), unless the user pinned one. Every live client is on one list,
+ * which ld_wait_any (call.c) watches; a client freed while transfers are
+ * pending lives on until the last of them is freed (transport.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+
+static ld_client *live_clients;   /* every client not yet freed (one thread) */
+
+double ld_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Strictly "<digits>.<digits>", each at most 4 digits. */
+static int parse_version(const char *v, int *major, int *minor)
+{
+    const char *dot = strchr(v, '.');
+    size_t a = dot ? strspn(v, "0123456789") : 0, b = dot ? strspn(dot + 1, "0123456789") : 0;
+    if (!dot || a == 0 || a > 4 || v + a != dot || b == 0 || b > 4 || dot[1 + b] != '\0')
+        return 0;
+    *major = atoi(v);
+    *minor = atoi(dot + 1);
+    return 1;
+}
+
+static int version_cmp(const char *a, const char *b)
+{
+    int amaj = 0, amin = 0, bmaj = 0, bmin = 0;
+    parse_version(a, &amaj, &amin);
+    parse_version(b, &bmaj, &bmin);
+    return amaj != bmaj ? (amaj < bmaj ? -1 : 1) : (amin < bmin ? -1 : amin > bmin);
+}
+
+int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
+{
+    static int curl_ready;
+    ld_client_opts none = {0};
+    if (!opts)
+        opts = &none;
+    *out = NULL;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            ld_error_set(err, LD_E_NOMEM, "curl_global_init failed");
+            return -1;
+        }
+        curl_ready = 1;
+    }
+    ld_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    const char *host = opts->host ? opts->host : getenv("DOCKER_HOST");
+    const char *version = opts->api_version ? opts->api_version : getenv("DOCKER_API_VERSION");
+    if (ld_host_parse(host, &c->host, err) != 0) {
+        free(c);
+        return -1;
+    }
+    if (version && *version) {
+        int major, minor;
+        if (version[0] == 'v')
+            version++;
+        if (!parse_version(version, &major, &minor) || strlen(version) >= sizeof c->api_version) {
+            ld_error_set(err, LD_E_ARG, "invalid API version \"%s\" (expected like \"1.41\")",
+                         version);
+            free(c);
+            return -1;
+        }
+        snprintf(c->api_version, sizeof c->api_version, "%d.%d", major, minor);
+        c->pinned = 1;
+    }
+    c->timeout = opts->timeout > 0 ? opts->timeout : LD_DEFAULT_TIMEOUT;
+    if (c->host.kind == LD_HOST_UNIX) {
+        snprintf(c->url_prefix, sizeof c->url_prefix, "http://docker");
+    } else {
+        int v6 = strchr(c->host.hostname, ':') != NULL;
+        snprintf(c->url_prefix, sizeof c->url_prefix, "http://%s%s%s:%d%s", v6 ? "[" : "",
+                 c->host.hostname, v6 ? "]" : "", c->host.port, c->host.base_path);
+    }
+    c->multi = curl_multi_init();
+    if (!c->multi) {
+        free(c);
+        ld_error_set(err, LD_E_NOMEM, "curl_multi_init failed");
+        return -1;
+    }
+    c->next_live = live_clients;
+    live_clients = c;
+    *out = c;
+    return 0;
+}
+
+void ld_client_destroy(ld_client *c)
+{
+    for (ld_client **p = &live_clients; *p; p = &(*p)->next_live)
+        if (*p == c) {
+            *p = c->next_live;
+            break;
+        }
+    if (c->idle)
+        curl_easy_cleanup(c->idle);
+    curl_multi_cleanup(c->multi);
+    free(c);
+}
+
+/* A client closed while transfers are pending (a suspended loop task, an
+ * unread stream) goes when the last of them is freed; they fail "canceled". */
+void ld_client_free(ld_client *c)
+{
+    if (!c)
+        return;
+    c->closing = 1;
+    if (c->xfers == 0)
+        ld_client_destroy(c);
+}
+
+const ld_host *ld_client_host(const ld_client *c) { return &c->host; }
+double ld_client_timeout(const ld_client *c) { return c->timeout; }
+
+/* Take the version from a GET /_ping response (the engine's, capped at
+ * LD_API_MAX; refused below LD_API_MIN). */
+int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err)
+{
+    const char *server = resp->api_version[0] ? resp->api_version : LD_API_MIN;
+    int major, minor;
+    if (!parse_version(server, &major, &minor)) {
+        ld_error_set(err, LD_E_PROTOCOL, "the engine sent an unreadable Api-Version header");
+        return -1;
+    }
+    if (version_cmp(server, LD_API_MIN) < 0) {
+        ld_error_set(err, LD_E_API_VERSION, "the engine speaks API %s; luadock needs at least %s",
+                     server, LD_API_MIN);
+        return -1;
+    }
+    snprintf(c->api_version, sizeof c->api_version, "%s",
+             version_cmp(server, LD_API_MAX) > 0 ? LD_API_MAX : server);
+    return 0;
+}
+
+const ld_request ld_ping_request = {.method = "GET", .path = "/_ping", .unversioned = 1};
+
+int ld_client_ensure_version(ld_client *c, ld_error *err)
+{
+    if (c->api_version[0])
+        return 0;
+    ld_response resp = {0};
+    if (ld_client_call(c, &ld_ping_request, &resp, err) != 0)
+        return -1;
+    int rc = ld_client_set_version(c, &resp, err);
+    ld_response_free(&resp);
+    return rc;
+}
+
+const char *ld_client_api_version(ld_client *c, ld_error *err)
+{
+    return ld_client_ensure_version(c, err) == 0 ? c->api_version : NULL;
+}
+
+int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err)
+{
+    int rc = ld_buf_appends(url, c->url_prefix);
+    if (!req->unversioned)
+        rc |= ld_buf_appendf(url, "/v%s", c->api_version);
+    rc |= ld_buf_appends(url, req->path);
+    if (req->query && *req->query)
+        rc |= ld_buf_appendf(url, "?%s", req->query);
+    if (rc != 0) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+
+ld_client *ld_clients_live(void) { return live_clients; }

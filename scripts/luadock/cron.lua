@@ -61,13 +61,7 @@ local DESCRIPTORS = {
 
 -- ---- calendar arithmetic (proleptic Gregorian, days since 1970-01-01) ----
 
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
-  return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-end
+local days_from_civil = util.days_from_civil
 
 local function civil_from_days(z)
   z = z + 719468

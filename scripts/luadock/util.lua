@@ -234,14 +234,14 @@ function M.parse_duration(v)
   return total
 end
 
-local function days_from_civil(y, m, d)
-  y = (m <= 2) and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
+-- Days since 1970-01-01 of a proleptic Gregorian date (Lua's // floors, so
+-- no correction for negative years is needed).
+function M.days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = y // 400
   local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = (153 * mp + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
+  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+  return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 end
 
 -- Epoch seconds (integer) from an RFC 3339 time such as
@@ -260,7 +260,7 @@ function M.parse_time(s)
     if not sign then return nil end
     offset = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "+" and 1 or -1)
   end
-  return days_from_civil(y, mo, d) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
+  return M.days_from_civil(y, mo, d) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
     + tonumber(sec) - offset
 end
 

@@ -72,13 +72,7 @@ function F.write(path, bytes, mode)
   if mode then assert(os.execute("chmod " .. mode .. " " .. T.q(path))) end
 end
 
-function F.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+F.read = T.read
 
 -- A process state from /proc: nil when gone, "Z" for a zombie, else a letter.
 local function proc_state(pid)

@@ -72,13 +72,7 @@ local function write(path, data, mode)
   if mode then assert(os.execute(string.format("chmod %o %s", mode, T.q(path)))) end
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = T.read
 
 local function sh_ok(cmd)
   local out, ok = T.sh(cmd)

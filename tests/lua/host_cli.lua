@@ -9,13 +9,7 @@ local docker = require "luadock"
 local BIN = (os.getenv("LUADOCK_BINARY_DIR") and os.getenv("LUADOCK_BINARY_DIR") .. "/luadock") or arg[-1]
 local tmp = T.tmpdir()
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function read(path) return T.read(path) or "" end
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))

@@ -53,13 +53,7 @@ local function start(name, args)
   tmux("set-option -t " .. name .. " remain-on-exit on")
 end
 
-local function slurp(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local slurp = T.read
 
 -- the terminal settings (stty -g) before luadock started and after it ended
 local function tty_settings(name)

@@ -4,7 +4,7 @@ T.test runs one test case under xpcall and prints "ok - name" or "not ok - name:
 error" with a traceback; the assertions (T.eq, T.ok, T.raises, T.raises_kind) raise
 so a failing case stops at its first failed check; T.done prints the closing
 "N passed, N failed" line and exits 0 only if nothing failed. It also offers the
-test image name, temporary folders (removed by T.done), shell commands and a free
+test image name, temporary folders (removed by T.done), file reading, shell commands and a free
 loopback port. It must not require luadock itself, so it works under the host
 executable and stock lua5.4 alike, and it never touches Docker objects. ]]
 
@@ -208,6 +208,15 @@ function T.wait_until(fn, seconds, what)
     sleep(0.1)
   until clock() > deadline
   error("timed out after " .. (seconds or 10) .. "s waiting for " .. (what or "a condition"), 2)
+end
+
+-- T.read(path): the whole file, or nil when it cannot be opened.
+function T.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
 end
 
 -- T.done(): prints "N passed, N failed" and exits (0 only if nothing failed).

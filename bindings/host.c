@@ -1,9 +1,11 @@
 /* host.c - the luadock executable: runs Lua scripts against Docker, or the REPL.
  *
  * Modelled on lua.c: all work runs inside one protected call, a message
- * handler adds a traceback, and SIGINT becomes a Lua error through a hook
- * (and cancels any call waiting on the engine). The Lua modules of scripts/
- * are embedded and preloaded, and the friendly module is the global `docker`.
+ * handler adds a traceback (except to engine and argument errors, which a
+ * user reads best as one line at their own call), and SIGINT and SIGTERM
+ * become a Lua error through a hook that lets shielded clean-up finish
+ * (bindings/lsignal.c). The Lua modules of scripts/ are embedded and
+ * preloaded, and the friendly module is the global `docker`.
  * Usage is in usage() below and in the README.
  */
 #include <signal.h>
@@ -17,7 +19,6 @@
 #include "repl.h"
 
 static const char *progname = "luadock";
-static lua_State *global_L;
 
 static void usage(FILE *out)
 {
@@ -25,49 +26,144 @@ static void usage(FILE *out)
             "usage: %s [options] [script [args...]]\n"
             "  script       run this Lua file ('-' or nothing on a pipe: standard input)\n"
             "  -e CODE      run CODE\n"
+            "  -l [G=]MOD   require MOD into the global G (default: the global MOD)\n"
+            "               (all -e and -l run in the order given, then the script)\n"
             "  -i           open the REPL after running the script or -e code\n"
             "  -H HOST      the engine to use (like DOCKER_HOST: unix:///path, tcp://host:port)\n"
+            "  --traceback  print a stack traceback with every error (or LUADOCK_TRACEBACK=1)\n"
             "  -v, --version  print the version\n"
             "  -h, --help     print this help\n"
             "With no script on a terminal, the REPL opens. The module is the global\n"
             "`docker` (also require \"luadock\").\n"
+            "Errors go to stderr and exit 1. An engine error, or a wrong argument to\n"
+            "docker, is one line naming the script's line that made the call:\n"
+            "  %s: app.lua:12: 404 No such container: web (GET /containers/web/json)\n"
+            "An error in the script's own Lua (error(), indexing nil...) also prints a\n"
+            "stack traceback.\n"
             "In the REPL: Tab completes names, fields, and (inside a string) container,\n"
             "image, volume and network names; Ctrl-C cancels the running call; Ctrl-D\n"
             "leaves. History: $LUADOCK_HISTORY (empty: none), else ~/.luadock_history.\n",
-            progname);
+            progname, progname);
 }
 
-static volatile sig_atomic_t caught_signal;
+/* --traceback or LUADOCK_TRACEBACK: every error gets its traceback. */
+static int always_traceback;
+/* See ld_host_set_where (repl.h). */
+static const char *tail_where;
 
-static void stop_hook(lua_State *L, lua_Debug *ar)
+void ld_host_set_where(const char *where)
 {
-    (void)ar;
-    lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, caught_signal == SIGTERM ? "terminated!" : "interrupted!");
+    tail_where = where;
 }
 
-/* SIGINT and SIGTERM become a Lua error at the next instruction (so
- * `<close>` values and pcall-based clean-up run) and cancel any call that
- * waits on the engine; a second one of the same kind kills the process. */
-static void on_signal(int sig)
+/* A frame is luadock's own when its chunk is one of the embedded modules;
+ * any other frame with a line (a file, -e code, the REPL's stdin) is the
+ * user's. */
+static int own_source(const char *source)
 {
-    int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-    signal(sig, SIG_DFL);
-    caught_signal = sig;
-    ld_cancel();
-    lua_sethook(global_L, stop_hook, mask, 1);
+    for (const ld_embedded_script *s = ld_embedded_scripts; s->module; s++)
+        if (strcmp(source, s->chunkname) == 0)
+            return 1;
+    return 0;
 }
 
-/* The message handler: a docker.Error or any value with __tostring keeps its
- * text, and a traceback follows. */
+/* Writes "file:line: " of the innermost frame of the user's code into where
+ * ("" when there is none) and returns whether the innermost Lua frame, the
+ * one that raised, is luadock's own. C frames have no line and are skipped.
+ * When a tail call replaced the user's frame, tail_where stands in for it. */
+static int error_frames(lua_State *L, char *where, size_t size)
+{
+    lua_Debug ar;
+    int raiser_own = -1, tail = 0;
+    where[0] = '\0';
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Slt", &ar);
+        tail |= ar.istailcall;
+        if (ar.currentline <= 0)
+            continue;
+        int own = own_source(ar.source);
+        if (raiser_own < 0)
+            raiser_own = own;
+        if (!own) {
+            snprintf(where, size, "%s:%d: ", ar.short_src, ar.currentline);
+            return raiser_own == 1;
+        }
+    }
+    if (tail && tail_where)
+        snprintf(where, size, "%s", tail_where);
+    return raiser_own == 1;
+}
+
+/* Is the value at idx a docker.Error (metatable from luadock.errors)? */
+static int is_docker_error(lua_State *L, int idx)
+{
+    int top = lua_gettop(L), yes = 0;
+    if (lua_getmetatable(L, idx)) {
+        luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+        if (lua_getfield(L, -1, "luadock.errors") == LUA_TTABLE &&
+            lua_getfield(L, -1, "Error") == LUA_TTABLE)
+            yes = lua_rawequal(L, -1, top + 1);
+    }
+    lua_settop(L, top);
+    return yes;
+}
+
+/* "interrupted!" or "terminated!" when msg is the error lsignal.c raised for
+ * a SIGINT or SIGTERM caught during this chunk (core.interrupted() names
+ * it), else NULL: a script's own error("interrupted!") stays its own. */
+static const char *signal_word(lua_State *L, const char *msg)
+{
+    const char *word = NULL;
+    int top = lua_gettop(L);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (msg && lua_getfield(L, -1, "luadock.core") == LUA_TTABLE &&
+        lua_getfield(L, -1, "interrupted") == LUA_TFUNCTION) {
+        lua_call(L, 0, 1);
+        const char *sig = lua_tostring(L, -1);
+        if (sig)
+            word = strcmp(sig, "SIGTERM") == 0 ? "terminated!" : "interrupted!";
+    }
+    lua_settop(L, top);
+    size_t len = word ? strlen(msg) : 0, wl = word ? strlen(word) : 0;
+    return word && len >= wl && strcmp(msg + len - wl, word) == 0 ? word : NULL;
+}
+
+/* The message handler. Errors that are no fault of the script's Lua read
+ * like the docker CLI's: one line naming the script's line that made the
+ * call, since a traceback through luadock's modules tells a user nothing.
+ * Those are docker.Errors, Ctrl-C / SIGTERM, and the argument errors
+ * luadock raises: at the user's call (util.argerror), or without a position
+ * (luaL_argerror in luadock.core, called by a module). Any other error (the
+ * script's own, or a bug in luadock) keeps lua.c's traceback, as does every
+ * error when always_traceback is set. */
 static int msghandler(lua_State *L)
 {
-    const char *msg = lua_tostring(L, 1);
-    if (!msg) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            msg = lua_tostring(L, -1);
-        else
-            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    char where[LUA_IDSIZE + 32];
+    int raised_by_luadock = error_frames(L, where, sizeof where);
+    const char *msg = lua_tostring(L, 1), *word;
+    int brief = 1;
+    if (is_docker_error(L, 1)) {
+        const char *text = luaL_tolstring(L, 1, NULL);
+        if (strncmp(text, "luadock: ", 9) == 0)
+            text += 9;
+        msg = lua_pushfstring(L, "%s%s", where, text);
+    } else if ((word = signal_word(L, msg)) != NULL) {
+        msg = lua_pushfstring(L, "%s%s", where, word);
+    } else if (msg && raised_by_luadock && strncmp(msg, "bad argument #", 14) == 0) {
+        msg = lua_pushfstring(L, "%s%s", where, msg);
+    } else if (!(msg && raised_by_luadock && where[0] &&
+                 strncmp(msg, where, strlen(where)) == 0)) {
+        brief = 0;
+        if (!msg) {
+            if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+                msg = lua_tostring(L, -1);
+            else
+                msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        }
+    }
+    if (brief && !always_traceback) {
+        lua_pushstring(L, msg);
+        return 1;
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
@@ -78,19 +174,12 @@ int ld_host_docall(lua_State *L, int narg, int nres)
     int base = lua_gettop(L) - narg;
     lua_pushcfunction(L, msghandler);
     lua_insert(L, base);
-    global_L = L;
-    ld_cancel_reset();
-    caught_signal = 0;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    /* SIGINT/SIGTERM become "interrupted!"/"terminated!" (bindings/lsignal.c);
+     * one whose error never reached Lua must not interrupt the next chunk */
+    ld_lua_interrupts_reset();
+    ld_lua_interrupts_arm(L);
     int status = lua_pcall(L, narg, nres, base);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    /* a Ctrl-C whose hook never fired (the call ended inside C) must not
-     * interrupt the next statement */
-    if (lua_gethook(L) == stop_hook)
-        lua_sethook(L, NULL, 0, 0);
-    ld_cancel_reset();
+    ld_lua_interrupts_disarm();
     lua_remove(L, base);
     return status;
 }
@@ -191,9 +280,26 @@ static int load_docker_global(lua_State *L)
 }
 
 typedef struct options {
-    const char *code, *host;
-    int interactive, script;
+    const char *host;
+    int interactive, has_code;
+    int optend;   /* index of the first argument after the options */
+    int script;   /* index of the script, 0 when there is none */
 } options;
+
+/* Options that take a value: -e CODE, -l MOD, -H HOST. */
+static int takes_value(const char *a)
+{
+    return a[0] == '-' && (a[1] == 'e' || a[1] == 'l' || a[1] == 'H');
+}
+
+/* The value of the option at argv[*i], given as "-eCODE" or "-e CODE" (as
+ * lua.c takes them); advances *i past it. NULL when it is missing. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    if (argv[*i][2])
+        return argv[*i] + 2;
+    return *i + 1 < argc ? argv[++*i] : NULL;
+}
 
 /* Returns 0, or 2 for a usage error, or 1 when the process should just exit 0. */
 static int parse_args(int argc, char **argv, options *o)
@@ -201,10 +307,12 @@ static int parse_args(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *value;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
+        } else if (strcmp(a, "--traceback") == 0) {
+            always_traceback = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 1;
@@ -214,16 +322,60 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         } else if (strcmp(a, "-i") == 0) {
             o->interactive = 1;
-        } else if ((strcmp(a, "-e") == 0 || strcmp(a, "-H") == 0) && i + 1 < argc) {
-            *(a[1] == 'e' ? &o->code : &o->host) = argv[++i];
+        } else if (takes_value(a) && (value = option_value(argc, argv, &i)) != NULL) {
+            if (a[1] == 'H')
+                o->host = value;
+            o->has_code |= a[1] == 'e';
         } else {
-            fprintf(stderr, "%s: unknown or incomplete option '%s'\n", progname, a);
+            fprintf(stderr, takes_value(a) ? "%s: '%s' needs an argument\n"
+                                           : "%s: unknown option '%s'\n", progname, a);
             usage(stderr);
             return 2;
         }
     }
+    o->optend = i;
     o->script = i < argc ? i : 0;
     return 0;
+}
+
+/* `-l G=MOD` / `-l MOD`: G = require(MOD), as lua.c's -l. */
+static int require_global(lua_State *L, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    const char *mod = eq ? eq + 1 : spec;
+    lua_getglobal(L, "require");
+    lua_pushstring(L, mod);
+    int status = ld_host_docall(L, 1, 1);
+    if (status == LUA_OK) {
+        if (eq)
+            lua_pushlstring(L, spec, (size_t)(eq - spec));
+        else
+            lua_pushstring(L, spec);
+        lua_insert(L, -2);
+        lua_setglobal(L, lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    return ld_host_report(L, status);
+}
+
+/* Every -e and -l in the order given, like lua.c; stops at the first error.
+ * parse_args has checked that each one has its value. */
+static int run_options(lua_State *L, int argc, char **argv, int optend)
+{
+    for (int i = 1; i < optend; i++) {
+        const char *a = argv[i];
+        if (!takes_value(a))
+            continue;
+        const char *value = option_value(argc, argv, &i);
+        int status = LUA_OK;
+        if (a[1] == 'e')
+            status = run_chunk(L, luaL_loadbuffer(L, value, strlen(value), "=(command line)"), 0);
+        else if (a[1] == 'l')
+            status = require_global(L, value);
+        if (status != LUA_OK)
+            return status;
+    }
+    return LUA_OK;
 }
 
 static int pmain(lua_State *L)
@@ -236,13 +388,12 @@ static int pmain(lua_State *L)
     create_arg_table(L, argv, argc, o->script ? o->script : argc);
     if (load_docker_global(L) != LUA_OK)
         return 0;
-    if (o->code && run_chunk(L, luaL_loadbuffer(L, o->code, strlen(o->code), "=(command line)"),
-                             0) != LUA_OK)
+    if (run_options(L, argc, argv, o->optend) != LUA_OK)
         return 0;
     if (o->script) {
         if (run_script(L, argv[o->script], argv + o->script + 1, argc - o->script - 1) != LUA_OK)
             return 0;
-    } else if (!o->code && !o->interactive) {
+    } else if (!o->has_code && !o->interactive) {
         if (isatty(STDIN_FILENO))
             o->interactive = 1;
         else if (run_script(L, NULL, NULL, 0) != LUA_OK)
@@ -262,6 +413,9 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc == 1 ? 0 : 2;
+    const char *tb = getenv("LUADOCK_TRACEBACK");
+    if (tb && *tb && strcmp(tb, "0") != 0)
+        always_traceback = 1;
     if (o.host && setenv("DOCKER_HOST", o.host, 1) != 0) {
         fprintf(stderr, "%s: cannot set DOCKER_HOST\n", progname);
         return 1;

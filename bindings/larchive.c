@@ -1,6 +1,6 @@
-/* larchive.c - tar archives and .dockerignore matching for luadock.core:
- * core.tar, core.untar and core.ignore_match over core/archive.c and
- * core/dockerignore.c.
+/* larchive.c - tar archives, host path kinds and .dockerignore matching for
+ * luadock.core: core.tar, core.untar, core.path_type and core.ignore_match
+ * over core/archive.c and core/dockerignore.c.
  *
  * Thin like the other bindings: check the arguments, fill the core's
  * options, call it, push the result. Pattern lists are checked here so a bad
@@ -44,7 +44,26 @@ static const char *const *check_patterns(lua_State *L, int idx, const char *fnam
     return list;
 }
 
-/* core.tar(path[, { exclude = {patterns...}, keep_root = false }])
+/* The string field `field` of the table at idx, or NULL when nil; it stays
+ * anchored in the table. It must be one path segment (or "." when dot_ok):
+ * a name the core puts in place of another. Raises naming fname, arg and
+ * field. */
+static const char *opt_segment(lua_State *L, int idx, const char *field, const char *fname,
+                               int arg, int dot_ok)
+{
+    int t = lua_getfield(L, idx, field);
+    if (t != LUA_TNIL && t != LUA_TSTRING)
+        luaL_error(L, "bad argument #%d to '%s' (field '%s': string expected, got %s)", arg,
+                   fname, field, luaL_typename(L, -1));
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (s && (!*s || strchr(s, '/') || strcmp(s, "..") == 0 || (!dot_ok && strcmp(s, ".") == 0)))
+        luaL_error(L, "bad argument #%d to '%s' (field '%s': one path segment expected, got \"%s\")",
+                   arg, fname, field, s);
+    return s;
+}
+
+/* core.tar(path[, { exclude = {patterns...}, keep_root = false, name = nil }])
  *   -> tar bytes | nil, msg, code, detail */
 static int l_tar(lua_State *L)
 {
@@ -56,6 +75,7 @@ static int l_tar(lua_State *L)
         opts.exclude = check_patterns(L, -1, "tar", 2, "exclude");
         lua_getfield(L, 2, "keep_root");
         opts.keep_root = lua_toboolean(L, -1);
+        opts.name = opt_segment(L, 2, "name", "tar", 2, 0);
     }
     ld_buf out = {0};
     ld_error err;
@@ -75,7 +95,7 @@ static void set_count(lua_State *L, const char *field, size_t n)
     lua_setfield(L, -2, field);
 }
 
-/* core.untar(bytes, dest_dir)
+/* core.untar(bytes, dest_dir[, { rename_from=, rename_to=, no_overwrite_dir_nondir= }])
  *   -> { files=, skipped=, devices=, fifos=, sockets=, unsafe=, other= }
  *    | nil, msg, code, detail */
 static int l_untar(lua_State *L)
@@ -83,10 +103,22 @@ static int l_untar(lua_State *L)
     size_t len;
     const char *data = luaL_checklstring(L, 1, &len);
     const char *dest = luaL_checkstring(L, 2);
+    ld_untar_opts opts = {0};
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        opts.rename_from = opt_segment(L, 3, "rename_from", "untar", 3, 1);
+        opts.rename_to = opt_segment(L, 3, "rename_to", "untar", 3, 0);
+        if (!opts.rename_from != !opts.rename_to)
+            luaL_error(L, "bad argument #3 to 'untar' (fields 'rename_from' and 'rename_to' "
+                          "go together)");
+        lua_getfield(L, 3, "no_overwrite_dir_nondir");
+        opts.no_overwrite_dir_nondir = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
     ld_untar_stats st;
     ld_error err;
     ld_error_clear(&err);
-    if (ld_tar_extract(data, len, dest, &st, &err) != 0)
+    if (ld_tar_extract(data, len, dest, &opts, &st, &err) != 0)
         return ld_lua_push_error(L, &err);
     lua_createtable(L, 0, 7);
     set_count(L, "files", st.files);
@@ -97,6 +129,33 @@ static int l_untar(lua_State *L)
     set_count(L, "unsafe", st.unsafe);
     set_count(L, "other", st.other);
     return 1;
+}
+
+/* core.path_type(path[, follow]) -> "missing" | "file" | "dir" | "symlink" |
+ *   "fifo" | "socket" | "char_device" | "block_device"[, real_path]
+ *   | nil, msg, code, detail. lstat, or stat when follow (then the real path
+ *   of an existing path comes second). */
+static int l_path_type(lua_State *L)
+{
+    static const char *const names[] = {"missing", "file", "dir", "symlink", "fifo",
+                                        "socket", "char_device", "block_device"};
+    const char *path = luaL_checkstring(L, 1);
+    int follow = lua_toboolean(L, 2);
+    ld_path_kind kind;
+    ld_buf real = {0};
+    ld_error err;
+    ld_error_clear(&err);
+    if (ld_path_stat(path, follow, &kind, follow ? &real : NULL, &err) != 0) {
+        ld_buf_free(&real);
+        return ld_lua_push_error(L, &err);
+    }
+    lua_pushstring(L, names[kind]);
+    if (real.data)
+        lua_pushlstring(L, real.data, real.len);
+    else
+        lua_pushnil(L);
+    ld_buf_free(&real);
+    return 2;
 }
 
 /* core.ignore_match(patterns, path) -> boolean (true: excluded) */
@@ -112,6 +171,10 @@ static int l_ignore_match(lua_State *L)
 void ld_lua_archive_open(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"tar", l_tar}, {"untar", l_untar}, {"ignore_match", l_ignore_match}, {NULL, NULL}};
+        {"tar", l_tar},
+        {"untar", l_untar},
+        {"path_type", l_path_type},
+        {"ignore_match", l_ignore_match},
+        {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }

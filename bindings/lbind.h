@@ -47,6 +47,20 @@ int ld_lua_yield_io(lua_State *L, int fd, lua_KContext ctx, lua_KFunction k);
  * the stack top before the yield). */
 const char *ld_lua_abort_message(lua_State *L, int top);
 
+/* lsignal.c: SIGINT/SIGTERM as a Lua error; shields for clean-up */
+void ld_lua_signal_open(lua_State *L);
+/* Catch SIGINT and SIGTERM for L's main thread / stop and forget them. */
+void ld_lua_interrupts_arm(lua_State *L);
+void ld_lua_interrupts_disarm(void);
+/* Forget a caught signal and clear the cancel flag (the next chunk starts clean). */
+void ld_lua_interrupts_reset(void);
+/* Push "SIGINT", "SIGTERM" or nil. */
+void ld_lua_push_signal_name(lua_State *L, int sig);
+/* Push the registry table at key (weak keys), made on first use. */
+void ld_lua_weak_keys(lua_State *L, const void *key);
+/* 1 when thread L is inside a shield; *deadline is its end (ld_now() seconds). */
+int ld_lua_shielded(lua_State *L, double *deadline);
+
 /* larchive.c: core.tar, core.untar, core.ignore_match into the table on top */
 void ld_lua_archive_open(lua_State *L);
 

@@ -427,6 +427,20 @@ static int l_op(lua_State *L)
     int query_arg = arg++;
     callopts o;
     read_callopts(L, arg, op, &o);
+    double shield_end;
+    if (ld_lua_shielded(L, &shield_end)) {   /* clean-up: not canceled, but bounded */
+        double left = shield_end - ld_now();
+        if (left <= 0) {
+            ld_error late;
+            ld_error_clear(&late);
+            ld_error_set(&late, LD_E_TIMEOUT, "the clean-up's time limit has passed");
+            ld_error_where(&late, op->method, op->name);
+            return ld_lua_push_error(L, &late);
+        }
+        req.shielded = 1;
+        if (o.deadline <= 0 || o.deadline > left)
+            o.deadline = left;
+    }
     ld_buf path = {0}, query = {0};
     build_query(L, query_arg, op, NULL);   /* raises on bad input before anything is allocated */
     build_query(L, query_arg, op, &query);

@@ -35,8 +35,10 @@ static int l_sleep(lua_State *L)
         end.tv_sec++;
         end.tv_nsec -= 1000000000L;
     }
+    double shield_end;
+    int shielded = ld_lua_shielded(L, &shield_end);
     for (;;) {
-        if (ld_cancel_requested()) {
+        if (!shielded && ld_cancel_requested()) {
             luaL_pushfail(L);
             lua_pushliteral(L, "canceled");
             return 2;
@@ -234,5 +236,6 @@ int luaopen_luadock_core(lua_State *L)
     ld_lua_client_open(L);
     ld_lua_archive_open(L);
     ld_lua_loop_open(L);
+    ld_lua_signal_open(L);
     return 1;
 }

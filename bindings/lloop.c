@@ -60,16 +60,7 @@ static int l_own(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTHREAD);
     int on = lua_toboolean(L, 2);
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &owned_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &owned_key);
-    }
+    ld_lua_weak_keys(L, &owned_key);
     lua_pushvalue(L, 1);
     if (on)
         lua_pushboolean(L, 1);
@@ -170,12 +161,7 @@ static int l_trap_signals(lua_State *L)
 /* core.signaled() -> "SIGINT" | "SIGTERM" | nil: caught while trapped */
 static int l_signaled(lua_State *L)
 {
-    if (caught == SIGINT)
-        lua_pushliteral(L, "SIGINT");
-    else if (caught == SIGTERM)
-        lua_pushliteral(L, "SIGTERM");
-    else
-        lua_pushnil(L);
+    ld_lua_push_signal_name(L, caught);
     return 1;
 }
 

@@ -29,6 +29,7 @@ enum { READ_EOF = -1, READ_INTR = -2 };
 
 static char history_path[4096];
 static int editing;   /* stdin is a terminal: use libedit */
+static int as_return; /* the statement loaded is the one-line `return <line>` */
 
 /* Ctrl-C while reading a line sets the cancel flag, which also stops an
  * engine call of a completion in progress (complete.c). */
@@ -130,7 +131,8 @@ static int load_statement(lua_State *L)
     if (!line)
         return intr ? READ_INTR : READ_EOF;
     remember(line);
-    if (try_return(L, line) == LUA_OK) {
+    as_return = try_return(L, line) == LUA_OK;
+    if (as_return) {
         free(line);
         return LUA_OK;
     }
@@ -236,8 +238,13 @@ void ld_repl_run(lua_State *L)
         if (status == READ_INTR)
             continue;
         history_save();
-        if (status == LUA_OK)
+        if (status == LUA_OK) {
+            /* `return f(x)` is a tail call, so an error inside f finds no
+             * frame of stdin; the statement is line 1 */
+            ld_host_set_where(as_return ? "stdin:1: " : NULL);
             status = ld_host_docall(L, 0, LUA_MULTRET);
+            ld_host_set_where(NULL);
+        }
         if (status == LUA_OK)
             print_results(L, base);
         else

@@ -1,13 +1,20 @@
 /* archive.c - tar archives with libarchive: making one from a host file or
  * folder (copy_in, build contexts) and extracting one that came out of a
  * container (copy_out) without letting it touch anything outside its
- * destination.
+ * destination; and telling what is at a host path, which copy_in and
+ * copy_out need to follow `docker cp`'s rules.
  *
  * Making: libarchive's own disk walker reads the tree with symlinks stored,
  * never followed; .dockerignore patterns prune it (dockerignore.c), and a
  * folder excluded by a pattern is still walked when an exception could
  * re-include something below it. Owners become 0:0 without names and mtimes
- * are cut to whole seconds, as moby's tar writer does.
+ * are cut to whole seconds, as moby's tar writer does. The top-level name
+ * can be replaced (the engine only unpacks into an existing folder, so
+ * `docker cp dir ctr:/new` is a tar whose top entry is named "new").
+ * Extracting can likewise move the archive's top-level name to another
+ * (the same rename, the other way), and refuse to turn a folder into a
+ * non-folder or back, as the CLI does; names are renamed only after they
+ * were cleaned, so a rename cannot bring back what cleaning refuses.
  *
  * Extracting treats the tar as hostile (ENGINE-NOTES B.5, B.3 #45). Names are
  * cleaned here first: an absolute name or one with a ".." segment is
@@ -109,9 +116,9 @@ static int emit(maker *m, struct archive_entry *entry)
     }
 }
 
-/* The walk. `root` is the opened path without trailing slashes; `base` its
- * last segment; `prefix` "" or "base/". */
-static int walk(maker *m, const char *root, const char *base, const char *prefix,
+/* The walk. `root` is the opened path without trailing slashes; `top` the
+ * name the path itself is stored under; `prefix` "" or "top/". */
+static int walk(maker *m, const char *root, const char *top, const char *prefix,
                 int keep_root)
 {
     struct archive_entry *entry = archive_entry_new();
@@ -140,7 +147,7 @@ static int walk(maker *m, const char *root, const char *base, const char *prefix
                 archive_read_disk_descend(m->disk);
             if (is_dir && !keep_root)
                 continue;
-            if (set_name(m, base, "") != 0) {
+            if (set_name(m, top, "") != 0) {
                 rc = -1;
                 break;
             }
@@ -164,6 +171,12 @@ static int walk(maker *m, const char *root, const char *base, const char *prefix
     return rc;
 }
 
+/* One path segment: not empty, no "/", not "." or "..". */
+static int is_segment(const char *s)
+{
+    return *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
 int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_error *err)
 {
     static const ld_tar_opts none = {0};
@@ -173,15 +186,19 @@ int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_err
         ld_error_set(err, LD_E_ARG, "a path is needed");
         return -1;
     }
+    if (opts->name && !is_segment(opts->name)) {
+        ld_error_set(err, LD_E_ARG, "name %s is not one path segment", opts->name);
+        return -1;
+    }
     if (ld_ignore_check(opts->exclude, err) != 0)
         return -1;
-    struct stat st;
+    struct stat st, lst;
     if (lstat(path, &st) != 0) {
         ld_error_set(err, LD_E_IO, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     /* the path without trailing slashes, and its last segment */
-    char *root = strdup(path);
+    char *root = strdup(path), *real = NULL;
     ld_buf prefix = {0};
     maker m = {.exclude = opts->exclude, .err = err};
     int rc = -1;
@@ -192,10 +209,27 @@ int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_err
         root[--len] = '\0';
     const char *slash = strrchr(root, '/');
     const char *base = slash ? slash + 1 : root;
-    /* "dir/.", "." and ".." have no name of their own: contents only */
-    int keep_root = opts->keep_root && S_ISDIR(st.st_mode) && *base && strcmp(base, ".") != 0 &&
-                    strcmp(base, "..") != 0;
-    if (keep_root && (ld_buf_appends(&prefix, base) != 0 || ld_buf_appends(&prefix, "/") != 0))
+    /* lstat of "link/" went through the link: the user named the folder it
+     * points at, which the walker (never following links) must open by its
+     * real path; ".." is named by its real name, as the CLI makes the path
+     * absolute first */
+    int via_link = S_ISDIR(st.st_mode) && lstat(root, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if (via_link || strcmp(base, "..") == 0) {
+        if (!(real = realpath(root, NULL))) {
+            ld_error_set(err, LD_E_IO, "cannot read %s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (!via_link) {
+            slash = strrchr(real, '/');
+            base = slash + 1;
+        }
+    }
+    const char *opened = via_link ? real : root;
+    /* "dir/." and "." have no name of their own: contents only, unless given one */
+    int keep_root = opts->name != NULL || (opts->keep_root && S_ISDIR(st.st_mode) && *base &&
+                                           strcmp(base, ".") != 0 && strcmp(base, "..") != 0);
+    const char *top = opts->name ? opts->name : base;
+    if (keep_root && (ld_buf_appends(&prefix, top) != 0 || ld_buf_appends(&prefix, "/") != 0))
         goto nomem;
     if (ld_buf_append(&prefix, "", 0) != 0)
         goto nomem;
@@ -215,11 +249,11 @@ int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_err
         rc = maker_fail(&m, m.tar, "tar");
         goto done;
     }
-    if (archive_read_disk_open(m.disk, root) != ARCHIVE_OK) {
-        rc = maker_fail(&m, m.disk, root);
+    if (archive_read_disk_open(m.disk, opened) != ARCHIVE_OK) {
+        rc = maker_fail(&m, m.disk, path);
         goto done;
     }
-    rc = walk(&m, root, base, prefix.data, keep_root);
+    rc = walk(&m, opened, top, prefix.data, keep_root);
     if (rc == 0 && archive_write_close(m.tar) != ARCHIVE_OK)
         rc = maker_fail(&m, m.tar, "tar");
     goto done;
@@ -234,6 +268,7 @@ done:
         archive_entry_linkresolver_free(m.links);
     ld_buf_free(&m.name);
     ld_buf_free(&prefix);
+    free(real);
     free(root);
     return rc;
 }
@@ -275,7 +310,8 @@ static int clean_name(const char *name, ld_buf *out)
 typedef struct extractor {
     struct archive *in, *disk;
     const char *root;
-    ld_buf path, link;
+    ld_untar_opts opts;
+    ld_buf rel, path, link;
     ld_untar_stats *st;
     ld_error *err;
 } extractor;
@@ -308,6 +344,63 @@ static int copy_body(extractor *x)
     }
 }
 
+/* `out` := the real destination root, then `name` cleaned and, with the
+ * rename options, moved from under rename_from to under rename_to. 1, 0 for
+ * the destination itself, -1 when the name is unsafe or outside
+ * rename_from, -2 out of memory. */
+static int place(extractor *x, const char *name, ld_buf *out)
+{
+    x->rel.len = 0;
+    out->len = 0;
+    if (ld_buf_append(&x->rel, "", 0) != 0 || ld_buf_appends(out, x->root) != 0)
+        return -2;
+    int r = clean_name(name, &x->rel);
+    const char *from = x->opts.rename_from, *rest = x->rel.data;
+    if (r < 0 || (r == 0 && (!from || strcmp(from, ".") != 0)))
+        return r;
+    if (from) {
+        if (strcmp(from, ".") != 0) {   /* rel is "/<from>" or "/<from>/..." */
+            size_t n = strlen(from);
+            if (strncmp(rest + 1, from, n) != 0 || (rest[n + 1] != '\0' && rest[n + 1] != '/'))
+                return -1;
+            rest += n + 1;
+        }
+        if (ld_buf_append(out, "/", 1) != 0 || ld_buf_appends(out, x->opts.rename_to) != 0)
+            return -2;
+        r = 1;
+    }
+    return ld_buf_appends(out, rest) != 0 ? -2 : r;
+}
+
+/* docker cp's NoOverwriteDirNonDir: what is already at x->path keeps its
+ * kind (folder or not); a clash fails the whole copy, as the CLI does. A
+ * path whose folder is reached through a symlink is not looked at (its
+ * write is refused as unsafe anyway), so nothing outside the destination
+ * can decide, or show up in, an error. */
+static int clash(extractor *x, int want_dir)
+{
+    struct stat sb;
+    if (!x->opts.no_overwrite_dir_nondir || lstat(x->path.data, &sb) != 0 ||
+        !S_ISDIR(sb.st_mode) == !want_dir)
+        return 0;
+    /* the root is a real path and the names are clean, so the folder's real
+     * path differs from its name only when a symlink is on the way */
+    char *slash = strrchr(x->path.data, '/');
+    *slash = '\0';
+    const char *parent = *x->path.data ? x->path.data : "/";
+    char *real = realpath(parent, NULL);
+    int through_link = !real || strcmp(real, parent) != 0;
+    *slash = '/';
+    free(real);
+    if (through_link)
+        return 0;
+    ld_error_set(x->err, LD_E_IO, S_ISDIR(sb.st_mode)
+                                      ? "cannot overwrite directory %s with a non-directory"
+                                      : "cannot overwrite non-directory %s with a directory",
+                 x->path.data);
+    return -1;
+}
+
 /* One entry: check it, rebase it, write it or count why not. */
 static int extract_one(extractor *x, struct archive_entry *e)
 {
@@ -323,10 +416,7 @@ static int extract_one(extractor *x, struct archive_entry *e)
         default: return skip(&st->other, st);
         }
     }
-    x->path.len = 0;
-    if (ld_buf_appends(&x->path, x->root) != 0)
-        goto nomem;
-    int r = clean_name(archive_entry_pathname(e), &x->path);
+    int r = place(x, archive_entry_pathname(e), &x->path);
     if (r == -2)
         goto nomem;
     if (r == 0)
@@ -334,10 +424,7 @@ static int extract_one(extractor *x, struct archive_entry *e)
     if (r < 0)
         return skip(&st->unsafe, st);
     if (is_link) {
-        x->link.len = 0;
-        if (ld_buf_appends(&x->link, x->root) != 0)
-            goto nomem;
-        r = clean_name(hardlink, &x->link);
+        r = place(x, hardlink, &x->link);
         if (r == -2)
             goto nomem;
         if (r <= 0)
@@ -345,6 +432,8 @@ static int extract_one(extractor *x, struct archive_entry *e)
         archive_entry_copy_hardlink(e, x->link.data);
         archive_entry_set_size(e, 0);   /* never write a body through a link */
     }
+    if (clash(x, !is_link && archive_entry_filetype(e) == AE_IFDIR) != 0)
+        return -1;
     archive_entry_copy_pathname(e, x->path.data);
     archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
     r = archive_write_header(x->disk, e);
@@ -374,15 +463,26 @@ nomem:
     return -1;
 }
 
-int ld_tar_extract(const char *data, size_t len, const char *dest_dir, ld_untar_stats *stats,
-                   ld_error *err)
+int ld_tar_extract(const char *data, size_t len, const char *dest_dir, const ld_untar_opts *opts,
+                   ld_untar_stats *stats, ld_error *err)
 {
+    static const ld_untar_opts none = {0};
     ld_untar_stats local;
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
+    if (!opts)
+        opts = &none;
     if (!data || !dest_dir || !*dest_dir) {
         ld_error_set(err, LD_E_ARG, "tar data and a destination folder are needed");
+        return -1;
+    }
+    if (!opts->rename_from != !opts->rename_to ||
+        (opts->rename_from && (strcmp(opts->rename_from, ".") != 0 &&
+                               !is_segment(opts->rename_from))) ||
+        (opts->rename_to && !is_segment(opts->rename_to))) {
+        ld_error_set(err, LD_E_ARG, "rename_from and rename_to must both be one path segment"
+                                    " (rename_from may be \".\")");
         return -1;
     }
     /* the real path: no symlink or ".." left in the part we rebase onto */
@@ -394,7 +494,8 @@ int ld_tar_extract(const char *data, size_t len, const char *dest_dir, ld_untar_
         free(root);
         return -1;
     }
-    extractor x = {.root = strcmp(root, "/") == 0 ? "" : root, .st = stats, .err = err};
+    extractor x = {.root = strcmp(root, "/") == 0 ? "" : root, .opts = *opts, .st = stats,
+                   .err = err};
     x.in = archive_read_new();
     x.disk = archive_write_disk_new();
     int rc = -1;
@@ -436,8 +537,52 @@ done:
         archive_read_free(x.in);
     if (x.disk)
         archive_write_free(x.disk);
+    ld_buf_free(&x.rel);
     ld_buf_free(&x.path);
     ld_buf_free(&x.link);
     free(root);
     return rc;
+}
+
+/* ---- what is at a host path --------------------------------------------- */
+
+int ld_path_stat(const char *path, int follow, ld_path_kind *kind, ld_buf *real_path,
+                 ld_error *err)
+{
+    struct stat st;
+    if (!path || !*path || !kind) {
+        ld_error_set(err, LD_E_ARG, "a path is needed");
+        return -1;
+    }
+    if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+        if (errno == ENOENT) {
+            *kind = LD_PATH_MISSING;
+            return 0;
+        }
+        ld_error_set(err, LD_E_IO, "%s %s: %s", follow ? "stat" : "lstat", path, strerror(errno));
+        return -1;
+    }
+    switch (st.st_mode & S_IFMT) {
+    case S_IFDIR: *kind = LD_PATH_DIR; break;
+    case S_IFLNK: *kind = LD_PATH_SYMLINK; break;
+    case S_IFIFO: *kind = LD_PATH_FIFO; break;
+    case S_IFSOCK: *kind = LD_PATH_SOCKET; break;
+    case S_IFCHR: *kind = LD_PATH_CHAR_DEVICE; break;
+    case S_IFBLK: *kind = LD_PATH_BLOCK_DEVICE; break;
+    default: *kind = LD_PATH_FILE; break;
+    }
+    if (follow && real_path) {
+        char *real = realpath(path, NULL);
+        if (!real) {
+            ld_error_set(err, LD_E_IO, "realpath %s: %s", path, strerror(errno));
+            return -1;
+        }
+        int rc = ld_buf_appends(real_path, real);
+        free(real);
+        if (rc != 0) {
+            ld_error_set(err, LD_E_NOMEM, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
 }

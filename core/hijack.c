@@ -28,7 +28,7 @@ static int fail_where(ld_stream *s, ld_error *err)
 static int wait_fd(ld_stream *s, short events, double until, ld_error *err)
 {
     for (;;) {
-        if (ld_cancel_requested()) {
+        if (!s->shielded && ld_cancel_requested()) {
             ld_error_set(err, LD_E_CANCELED, "canceled");
             return fail_where(s, err);
         }
@@ -190,6 +190,7 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     }
     s->client = c;
     s->fd = CURL_SOCKET_BAD;
+    s->shielded = req->shielded;
     snprintf(s->method, sizeof s->method, "%s", req->method);
     snprintf(s->path, sizeof s->path, "%s", req->path);
     double timeout = req->timeout == 0 ? c->timeout : req->timeout;

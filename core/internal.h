@@ -43,6 +43,7 @@ typedef struct ld_xfer {
     double header_timeout;     /* <= 0: none */
     double deadline;           /* absolute ld_now() limit, 0: none */
     int timed_out;             /* 1: we gave up waiting (header timeout or deadline) */
+    int shielded;              /* 1: ld_cancel() does not stop it (ld_request.shielded) */
     FILE *upload;              /* body_file being sent */
     const char *upload_mem;    /* body bytes being sent */
     size_t upload_len, upload_pos;
@@ -63,7 +64,7 @@ struct ld_stream {
     ld_buf pending;            /* hijack: received bytes not yet read */
     int eof;
     int opening;               /* started; response headers not yet there */
-    int stepped;               /* ld_stream_opening drove it at least once */
+    int shielded;              /* hijack: ld_cancel() does not stop it */
     long status;
     char content_type[128];
     char path_stat[2048];

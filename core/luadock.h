@@ -143,6 +143,8 @@ typedef struct ld_request {
     double timeout;            /* response-header timeout: 0 = client default, <0 none */
     double deadline;           /* whole-call limit in seconds, 0 = none */
     int unversioned;           /* 1: no /vX.Y prefix (for /_ping) */
+    int shielded;              /* 1: clean-up work: ld_cancel() does not stop it
+                                  (bound it with timeout/deadline instead) */
 } ld_request;
 
 typedef struct ld_response {
@@ -188,7 +190,9 @@ typedef struct ld_stream ld_stream;
 int ld_stream_open(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
 /* The same in pieces, for an event loop: start, then call ld_stream_opening
  * until it returns 1 (open), 0 (not yet, after at most `wait` seconds; < 0
- * waits) or -1 (failed: err filled; close the stream). */
+ * waits) or -1 (failed: err filled; close the stream). Each call drives the
+ * transfer at least once, a zero wait too: only these calls move it past the
+ * API-version ping to its own request, not a loop's ld_wait_any. */
 int ld_stream_start(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err);
 int ld_stream_opening(ld_stream *s, double wait, ld_error *err);
 /* Open a hijacked (bidirectional) connection: attach or exec start with
@@ -270,14 +274,20 @@ typedef struct ld_tar_opts {
     const char *const *exclude;  /* .dockerignore patterns (see above), or NULL */
     int keep_root;               /* a folder's entries go under its own name, as
                                     `docker cp dir ctr:/dst` makes /dst/dir */
+    const char *name;            /* or NULL: the name the file or folder itself
+                                    is stored under, instead of its own (one
+                                    path segment); implies keep_root, also for
+                                    "dir/." (`docker cp dir/. ctr:/new`) */
 } ld_tar_opts;
 
 /* Append to `out` a tar (pax, ustar where it fits) of a file or folder.
- * Symlinks are stored as symlinks and never followed; hard links inside the
- * tree are stored once; modes and mtimes are kept; owners are numeric 0:0
- * with no names. A folder's entries are relative to it (a build context)
- * unless keep_root; a single file is stored under its base name. Sockets are
- * left out. Fails with LD_E_IO (unreadable path) or LD_E_ARG (bad pattern). */
+ * Symlinks are stored as symlinks and never followed (except a path ending
+ * in "/" that names a symlink to a folder: the folder, as the docker CLI
+ * does); hard links inside the tree are stored once; modes and mtimes are
+ * kept; owners are numeric 0:0 with no names. A folder's entries are
+ * relative to it (a build context) unless keep_root or name; a single file
+ * is stored under its base name (or name). Sockets are left out. Fails with
+ * LD_E_IO (unreadable path) or LD_E_ARG (bad pattern or name). */
 int ld_tar_create(const char *path, const ld_tar_opts *opts, ld_buf *out, ld_error *err);
 /* ld_tar_create with only exclude patterns. */
 int ld_tar_from_path(const char *path, const char *const *exclude_patterns, ld_buf *out,
@@ -294,14 +304,38 @@ typedef struct ld_untar_stats {
     size_t other;     /* entry types this extractor does not know */
 } ld_untar_stats;
 
+typedef struct ld_untar_opts {
+    /* Both or neither: entries under the top-level name rename_from ("."
+     * for a folder's contents, as "dir/." is sent) land under rename_to (one
+     * path segment) instead, the way `docker cp ctr:/src /new` creates /new;
+     * entries outside rename_from are skipped as unsafe. */
+    const char *rename_from, *rename_to;
+    int no_overwrite_dir_nondir; /* a folder never replaces a non-folder nor
+                                    the reverse: fail with LD_E_IO and a message
+                                    starting "cannot overwrite" (docker cp's rule) */
+} ld_untar_opts;
+
 /* Extract a tar held in memory under the existing folder dest_dir, treating
  * it as hostile: nothing is written outside dest_dir, owners are not
  * restored, modes are masked with 0777 (no setuid, setgid or sticky bits)
- * and the umask applies, devices, fifos and sockets are skipped. Skipped
- * entries are counted in *stats (may be NULL). Fails with LD_E_ARG (dest_dir
- * is not a folder), LD_E_PROTOCOL (not a tar) or LD_E_IO (a write failed). */
-int ld_tar_extract(const char *data, size_t len, const char *dest_dir, ld_untar_stats *stats,
-                   ld_error *err);
+ * and the umask applies, devices, fifos and sockets are skipped. opts may be
+ * NULL. Skipped entries are counted in *stats (may be NULL). Fails with
+ * LD_E_ARG (dest_dir is not a folder, bad opts), LD_E_PROTOCOL (not a tar)
+ * or LD_E_IO (a write failed). */
+int ld_tar_extract(const char *data, size_t len, const char *dest_dir, const ld_untar_opts *opts,
+                   ld_untar_stats *stats, ld_error *err);
+
+typedef enum ld_path_kind {
+    LD_PATH_MISSING, LD_PATH_FILE, LD_PATH_DIR, LD_PATH_SYMLINK, LD_PATH_FIFO,
+    LD_PATH_SOCKET, LD_PATH_CHAR_DEVICE, LD_PATH_BLOCK_DEVICE
+} ld_path_kind;
+
+/* What is at a host path: lstat, or stat when follow (a dangling symlink is
+ * then LD_PATH_MISSING). ENOENT gives LD_PATH_MISSING; other failures
+ * (ENOTDIR, EACCES, ...) return -1 with LD_E_IO. With follow and real_path
+ * not NULL, an existing path's resolved absolute path is appended to it. */
+int ld_path_stat(const char *path, int follow, ld_path_kind *kind, ld_buf *real_path,
+                 ld_error *err);
 
 /* ---- Engine operations ----------------------------------------------- */
 

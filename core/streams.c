@@ -45,21 +45,24 @@ int ld_stream_opening(ld_stream *s, double wait, ld_error *err)
     if (!s->opening)
         return 1;
     double until = wait >= 0 ? ld_now() + wait : 0;
+    /* Every call steps the transfer at least once, also with a zero wait:
+     * only ld_xfer_step moves a transfer from its API-version ping to its
+     * own request, which ld_wait_any's curl_multi_perform never does. */
+    int stepped = 0;
     for (;;) {
         /* An error status: its body is small; read all of it, then report. */
+        if (x->headers_done && x->status >= 400)
+            x->streaming = 0;
         int ready = x->status >= 400 ? x->done : x->headers_done || x->done;
         if (ready)
             break;
         double left = until - ld_now();
-        if (wait >= 0 && left <= 0 && s->stepped)
+        if (wait >= 0 && left <= 0 && stepped)
             return 0;
         if (ld_xfer_step(x, wait < 0 ? -1 : left > 0 ? left : 0, err) != 0)
             return -1;
-        s->stepped = 1;
-        if (x->headers_done && x->status >= 400)
-            x->streaming = 0;
+        stepped = 1;
     }
-    s->stepped = 0;
     if (!x->headers_done || x->status >= 400) {
         if (x->headers_done && x->done && x->result == CURLE_OK) {
             ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);

@@ -207,12 +207,15 @@ int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **
     x->started = ld_now();
     x->header_timeout = req->timeout == 0 ? c->timeout : req->timeout;
     x->deadline = req->deadline > 0 ? x->started + req->deadline : 0;
+    x->shielded = req->shielded;
     snprintf(x->method, sizeof x->method, "%s", req->method);
     snprintf(x->path, sizeof x->path, "%s", req->path);
     int rc;
     if (!req->unversioned && !c->api_version[0]) {
         x->later = ld_save_request(req);
         rc = x->later ? ld_xfer_start(c, &ld_ping_request, 0, &x->ping, err) : -1;
+        if (rc == 0)
+            x->ping->shielded = x->shielded;
         if (!x->later)
             ld_error_set(err, LD_E_NOMEM, "out of memory");
         if (rc != 0)
@@ -262,7 +265,7 @@ int ld_xfer_step(ld_xfer *x, double wait, ld_error *err)
 {
     ld_client *c = x->client;
     double now = ld_now();
-    if (ld_cancel_requested())
+    if (!x->shielded && ld_cancel_requested())
         return give_up(x, LD_E_CANCELED, "canceled", err);
     if (c->closing)
         return give_up(x, LD_E_CANCELED, "the client was closed", err);

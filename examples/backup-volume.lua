@@ -61,9 +61,12 @@ local function main()
                          cmd = "sh -c 'trap \"exit 0\" TERM; sleep 300 & wait'", volumes = { [VOLUME] = "/data" } }
   say("Started %s, which uses the volume.", db.name)
 
-  local backups = tmpdir .. "/backups"
-  os.execute("mkdir " .. q(backups))
-  local r = docker.backup{ volume = VOLUME, to = backups, image = IMAGE, keep = 3, stop = { DB } }
+  local backups = tmpdir .. "/backups"   -- created by the backup
+  -- `stop` takes names or Containers; stop_timeout bounds how long each stop may take.
+  -- Ctrl-C or SIGTERM here still starts `db` again (and kill -9 is recovered by
+  -- the next backup of the volume or docker.cleanup{ stale = true }).
+  local r = docker.backup{ volume = VOLUME, to = backups, image = IMAGE, keep = 3, stop = { db },
+                           stop_timeout = 5 }
   say("Backed up %s to %s (%d bytes, %.2f s); %s was stopped for the copy and is %s again.",
     VOLUME, r.archive, r.bytes, r.seconds, DB, db:reload().state)
 

@@ -2,8 +2,10 @@
 -- against the real engine. It makes a small busybox image locally (nothing
 -- is pulled), runs a one-shot container, lists containers, serves a page from
 -- a background web server on a published port, fetches it from the host, and
--- cleans up. Everything it creates carries luadock's labels and is removed
--- before it ends, also when a step fails.
+-- cleans up. Everything it creates carries luadock's labels; its containers are
+-- removed before it ends, also when a step fails. The image
+-- luadock-tutorial/busybox:1 stays (a later run reuses it) so that the README's
+-- examples can use it: `docker rmi luadock-tutorial/busybox:1` removes it.
 --
 --   luadock examples/tutorial.lua          (or: lua5.4 examples/tutorial.lua
 --                                            with luadock on the Lua paths)
@@ -71,8 +73,9 @@ local function fetch(url)
   return body
 end
 
--- Whatever happens, leave nothing behind: this is closed last.
-local tmpdir, image
+-- Whatever happens, leave no container behind: this is closed last. (The
+-- image is kept on purpose: see the top of this file.)
+local tmpdir
 -- (A failure in here is reported, not raised, so it cannot hide the error
 -- that may be unwinding.)
 local janitor = setmetatable({}, { __close = function()
@@ -82,15 +85,26 @@ local janitor = setmetatable({}, { __close = function()
   elseif #removed.containers > 0 then
     say("docker.cleanup{} removed %d container(s) of this session.", #removed.containers)
   end
-  if image then
-    local done, err = pcall(image.remove, image, { force = true })
-    say(done and "Removed the image %s." or "Could not remove the image %s: %s", IMAGE, tostring(err))
-  end
   if tmpdir then
     os.remove(tmpdir .. "/rootfs.tar")
     os.remove(tmpdir)
   end
 end })
+
+-- Builds the busybox root filesystem and imports it as IMAGE.
+local function import_image()
+  local h = io.popen("mktemp -d /tmp/luadock-tutorial.XXXXXX")
+  tmpdir = h:read("l")
+  h:close()
+  local tar = tmpdir .. "/rootfs.tar"
+  local script = repo_root() .. "/tests/fixtures/busybox-rootfs.sh"
+  say("Nothing can be pulled here, so we build a busybox root filesystem with")
+  say("  %s", script)
+  local ok = os.execute("bash " .. shell_quote(script) .. " " .. shell_quote(tar) .. " 2>/dev/null")
+  if not ok then error("could not build the root filesystem with " .. script) end
+  return docker.import{ source = tar, repo = IMAGE_REPO, tag = IMAGE_TAG,
+                        changes = { "ENV PATH=/bin", 'CMD ["sh"]' } }
+end
 
 local function main()
   local _ <close> = janitor
@@ -101,17 +115,15 @@ local function main()
     v.Version, v.ApiVersion, v.Os, v.Arch, docker.VERSION, docker.api_version())
 
   heading("Make an image locally")
-  local h = io.popen("mktemp -d /tmp/luadock-tutorial.XXXXXX")
-  tmpdir = h:read("l")
-  h:close()
-  local tar = tmpdir .. "/rootfs.tar"
-  local script = repo_root() .. "/tests/fixtures/busybox-rootfs.sh"
-  say("Nothing can be pulled here, so we build a busybox root filesystem with")
-  say("  %s", script)
-  local ok = os.execute("bash " .. shell_quote(script) .. " " .. shell_quote(tar) .. " 2>/dev/null")
-  if not ok then error("could not build the root filesystem with " .. script) end
-  image = docker.import{ source = tar, repo = IMAGE_REPO, tag = IMAGE_TAG }
-  say("Imported it as %s: id %s, %.1f MB.", image.tags[1], image.short_id, image.size / 1e6)
+  local found, image = pcall(docker.image, IMAGE)
+  if found then
+    say("%s is already here (id %s, from an earlier run): we use it again.", IMAGE, image.short_id)
+  elseif docker.is_error(image) and image.kind == "not_found" then
+    image = import_image()
+    say("Imported it as %s: id %s, %.1f MB.", image.tags[1], image.short_id, image.size / 1e6)
+  else
+    error(image, 0)
+  end
 
   heading("Run a one-shot container")
   local r = docker.run{ image = IMAGE, cmd = { "echo", "Hello from a luadock container!" } }
@@ -150,13 +162,14 @@ local function main()
 
   heading("Clean up")
   say("Leaving the scope stops and removes the web server (it is a <close> value),")
-  say("docker.cleanup{} removes this session's other containers, and the image goes too.")
+  say("and docker.cleanup{} removes this session's other containers. The image stays for")
+  say("the README's examples; `docker rmi %s` removes it.", IMAGE)
 end
 
 main()
 
 local left = docker.ps{ all = true, filters = { label = "luadock.session=" .. docker.session } }
-local ok = not pcall(docker.image, IMAGE)
-say("Left behind: %d container(s), image %s.", #left, ok and "removed" or "STILL THERE")
-if #left > 0 or not ok then os.exit(1) end
+local kept = pcall(docker.image, IMAGE)
+say("Left behind: %d container(s); the image %s is %s.", #left, IMAGE, kept and "kept" or "MISSING")
+if #left > 0 or not kept then os.exit(1) end
 print("Done.")

@@ -5,16 +5,23 @@
 -- same file system as this process (a local socket), since host folders are
 -- bind-mounted.
 --
--- Guarantees of backup{ volume=, to=, image=, keep=, stop=, name_prefix= }:
---  * all arguments are checked before anything happens; `to` is an existing
---    absolute folder; the volume must exist (not_found; never auto-created);
+-- Guarantees of backup{ volume=, to=, image=, keep=, stop=, stop_timeout=, name_prefix= }:
+--  * all arguments are checked before anything happens; `to` is an absolute
+--    folder, created when missing; the volume must exist (not_found; never
+--    auto-created); `stop` holds container names or Container objects;
 --  * the volume is mounted read-only; the archive (tar.gz, modes, symlinks
 --    and numeric owners kept) is written as <to>/.<volume>-<stamp>.tar.gz.tmp-<rand>
 --    and renamed to <to>/<volume>-<YYYYMMDDTHHMMSSZ>[-N].tar.gz (UTC) only
 --    after the helper exited 0 and the host checked it (gzip -t, tar tzf);
---  * containers in `stop` that were running are stopped for the copy and
---    started again in every case: success, failed copy, failed check, and a
---    SIGTERM/SIGINT (the clean-up first calls core.cancel_reset());
+--  * containers in `stop` that were running are stopped for the copy
+--    (`stop_timeout` seconds before the engine kills them) and started again
+--    in every case: success, failed copy, failed check, Ctrl-C, SIGTERM, a
+--    max_runtime cancel. That clean-up is shielded (luadock.shield) and
+--    bounded; a stop cut short on our side is finished before the start;
+--  * kill -9 cannot be caught: a record under $XDG_STATE_HOME/luadock/backups
+--    (luadock.recovery), written before anything is stopped, lets the next
+--    backup of that volume, schedule.run or cleanup{ stale = true } start
+--    the containers again and remove the temporary archive;
 --  * on any failure the temporary file is removed, no archive is left, the
 --    helper is removed, and the error is re-raised as it was (docker.Error
 --    stays one; a failed tar is kind "exit" with the helper's stderr);
@@ -30,6 +37,8 @@
 local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
+local shield = require "luadock.shield"
+local recovery = require "luadock.recovery"
 util.mark()
 
 local M = {}
@@ -93,14 +102,18 @@ local function abs_path(chk, field, v)
   return v
 end
 
--- Run fn(); then finally(ok, err) always, with cancellation cleared so the
--- clean-up can still talk to the engine; the first error wins.
-local function protected(fn, finally)
-  local ok, res = xpcall(fn, function(e) return e end)
-  core.cancel_reset()
-  local fok, ferr = pcall(finally, ok)
-  if not ok then error(res, 0) end
-  if not fok then error(ferr, 0) end
+-- Run fn(); then finally(ok) always, shielded (luadock.shield) so that the
+-- clean-up completes when fn ended by Ctrl-C, SIGTERM or a max_runtime
+-- cancel, within `limit` seconds; the first error wins. A to-be-closed
+-- value, so that it runs even when the event loop closes the coroutine.
+local function protected(limit, fn, finally)
+  local done = false
+  local _ <close> = setmetatable({}, { __close = function(_, err)
+    local fok, ferr = pcall(shield.run, limit, finally, done)
+    if not fok and err == nil then error(ferr, 0) end
+  end })
+  local res = fn()
+  done = true
   return res
 end
 
@@ -139,7 +152,8 @@ local function archives(dir, volume)
   return out
 end
 
-local BACKUP_OPTS = util.set { "volume", "to", "image", "keep", "stop", "name_prefix", "_delay_after_copy" }
+local BACKUP_OPTS = util.set { "volume", "to", "image", "keep", "stop", "stop_timeout", "name_prefix",
+  "_delay_after_copy" }
 
 local function backup_args(spec)
   local chk = util.checker("backup", 1)
@@ -148,7 +162,6 @@ local function backup_args(spec)
   local a = {}
   a.volume = valid_name(chk, "volume", spec.volume)
   a.to = abs_path(chk, "to", spec.to)
-  if not is_dir(a.to) then chk:fail("to", "no such folder '" .. a.to .. "'") end
   a.to = a.to:gsub("(.)/+$", "%1")
   a.image = need_image(chk, spec.image)
   if spec.keep ~= nil then
@@ -162,14 +175,24 @@ local function backup_args(spec)
   if spec.stop ~= nil then
     local s = spec.stop
     if type(s) ~= "table" or not util.is_array(s) then
-      chk:fail("stop", "array of container names expected, got " .. type(s))
+      chk:fail("stop", "array of container names or Containers expected, got " .. type(s))
     end
     for i, n in ipairs(s) do
+      if type(n) == "table" and type(n.id) == "string" and n.id ~= "" then n = n.id end
       if type(n) ~= "string" or n == "" then
-        chk:fail("stop", "item " .. i .. ": container name expected, got " .. (n == "" and "empty string" or type(n)))
+        chk:fail("stop", "item " .. i .. ": container name or Container expected, got "
+          .. (n == "" and "empty string" or type(n)))
       end
       a.stop[i] = n
     end
+  end
+  if spec.stop_timeout ~= nil then
+    local t = spec.stop_timeout
+    if math.type(t) ~= "integer" and not (math.type(t) == "float" and t == math.floor(t) and t < 2^31) or t < 0 then
+      chk:fail("stop_timeout", "non-negative integer of seconds expected, got "
+        .. (type(t) == "number" and tostring(t) or type(t)))
+    end
+    a.stop_timeout = math.tointeger(t)
   end
   a.prefix = chk:type("name_prefix", spec.name_prefix, "string", true) or "luadock-backup-"
   if not a.prefix:match("^[%w][%w_.%-]*$") then
@@ -185,24 +208,48 @@ local function backup_args(spec)
   return a
 end
 
+-- Start again what the backup stopped. The stop may have been cut short on
+-- our side (Ctrl-C) while the engine goes on stopping the container: a
+-- start then would find it running and do nothing, and the engine would
+-- finish the stop a few seconds later. So stop it again first, which
+-- returns once it really has stopped (at once if it already had), then
+-- start it.
+local function start_again(cli, client, c, timeout)
+  local wait = timeout or (c.attrs and c.attrs.Config and c.attrs.Config.StopTimeout) or 10
+  errors.check_found(cli:container_stop(c.id, { t = wait }, { timeout = client._timeout + wait }))
+  errors.check(cli:container_start(c.id))
+end
+
+local function cleanup_limit(a)
+  return #a.stop * ((a.stop_timeout or 10) + 15) + 60
+end
+
 local function backup(self, spec)
   local a = backup_args(spec)
   local cli = self._cli
+  if not is_dir(a.to) then
+    local ok, msg = core.mkdirs(a.to)
+    if not ok then errors.throw("io", "backup: cannot create the folder '" .. a.to .. "': " .. tostring(msg)) end
+  end
+  recovery.recover(self, a.volume)
   errors.check(cli:volume_inspect(a.volume))   -- not_found: never auto-created
+  local services = {}
+  for i, n in ipairs(a.stop) do services[i] = self:container(n) end
   local t0 = core.clock()
   local stamp = os.date("!%Y%m%dT%H%M%SZ")
   local rand = core.random_hex(4)
   local tmpname = "." .. a.volume .. "-" .. stamp .. ".tar.gz.tmp-" .. rand
   local tmp = a.to .. "/" .. tmpname
   local helper = a.prefix .. a.volume .. "-" .. rand
-  local stopped, final = {}, nil
+  local stopped, final, record = {}, nil, nil
 
-  return protected(function()
-    for _, n in ipairs(a.stop) do
-      local c = self:container(n)
+  return protected(cleanup_limit(a), function()
+    record = recovery.begin(cli, a.volume, tmp)   -- what kill -9 would leave, written down first
+    for _, c in ipairs(services) do
       if c.state == "running" then
-        stopped[#stopped + 1] = c
-        c:stop()
+        record:add(c.id, c.name)
+        stopped[#stopped + 1] = c          -- before the call: it may be cut short
+        c:stop{ timeout = a.stop_timeout }
       end
     end
     local script = "set -e; tar czf /backup/" .. tmpname .. " --numeric-owner -C /volume ."
@@ -227,8 +274,11 @@ local function backup(self, spec)
     if not ok and final then os.remove(final) end
     local first
     for _, c in ipairs(stopped) do
-      local sok, serr = pcall(c.start, c)
+      local sok, serr = pcall(start_again, cli, self, c, a.stop_timeout)
       if not sok and not first then first = serr end
+    end
+    if record then
+      if first then record:close() else record:finish() end
     end
     if first then error(first, 0) end
     if ok and a.keep then
@@ -259,7 +309,7 @@ local function restore(self, spec)
   local script = "set -e; "
   if wipe then script = script .. "find /volume -mindepth 1 -maxdepth 1 -exec rm -rf {} +; " end
   script = script .. "tar xzf /archive.tar.gz --numeric-owner -C /volume"
-  return protected(function()
+  return protected(60, function()
     run_helper(self, helper, img, { [volume] = "/volume", [from] = "/archive.tar.gz:ro" }, script, volume)
     return true
   end, function(ok)

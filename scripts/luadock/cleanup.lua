@@ -11,6 +11,7 @@
 local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
+local recovery = require "luadock.recovery"
 local options = require "luadock.options"
 local session = require "luadock.session"
 util.mark()
@@ -95,6 +96,8 @@ function M.install(Client)
     end
 
     local cli = self._cli
+    -- a dead process's backup may have left services stopped: start them first
+    if stale and not dry_run then recovery.recover(self) end
     local result = { containers = core.array {}, volumes = core.array {}, networks = core.array {} }
     local first_err
     local function remove(list, name, ...)
@@ -102,7 +105,10 @@ function M.install(Client)
       local r, msg, code, detail = ...
       if r == nil then
         local e = errors.from_core(msg, code, detail)
-        if e.kind ~= "not_found" then first_err = first_err or e end
+        -- gone, or going: an AutoRemove container the engine is removing itself
+        local going = e.kind == "conflict" and tostring(e.message):match("already in progress")
+        if going then list[#list + 1] = name end
+        if e.kind ~= "not_found" and not going then first_err = first_err or e end
         return
       end
       list[#list + 1] = name

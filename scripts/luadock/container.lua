@@ -10,9 +10,11 @@
 local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
+local shield = require "luadock.shield"
 local options = require "luadock.options"
 local image = require "luadock.image"
 local logs = require "luadock.logs"
+local tables = require "luadock.tables"
 util.mark()
 
 local check = errors.check
@@ -274,13 +276,17 @@ function Container:update(spec)
   return self, type(r) == "table" and r.Warnings or nil
 end
 
--- `local c <close> = d:run{..., detach = true}`: stop and remove at scope end.
--- While an error is unwinding, a failure here must not hide that error.
+-- `local c <close> = d:run{..., detach = true}`: stop and remove at scope end,
+-- also when the scope ends by Ctrl-C, SIGTERM or a max_runtime cancel: the
+-- clean-up is shielded from that cancel and bounded by the stop timeout plus
+-- CLOSE_MARGIN. While an error is unwinding, a failure here must not hide it.
+local CLOSE_MARGIN = 30
+
 function Container:__close(err)
   if self._removed then return end
   local cli = self._client._cli
-  local ok, e = pcall(function()
-    local wait = (self.attrs and self.attrs.Config and self.attrs.Config.StopTimeout) or 10
+  local wait = (self.attrs and self.attrs.Config and self.attrs.Config.StopTimeout) or 10
+  local ok, e = pcall(shield.run, wait + CLOSE_MARGIN, function()
     local r, msg, code, detail = cli:container_stop(self.id, nil, { timeout = self._client._timeout + wait })
     if r == nil then
       local se = errors.from_core(msg, code, detail)
@@ -332,7 +338,7 @@ function M.install(Client)
     }
     local out = {}
     for i, t in ipairs(check(self._cli:container_list(q))) do out[i] = M.from_list(self, t) end
-    return out
+    return tables.list(out, "Container")   -- prints as `docker ps`
   end
   function Client:containers(spec) return list(self, "containers", spec) end
   function Client:ps(spec) return list(self, "ps", spec) end

@@ -271,12 +271,36 @@ function M.size_option(chk, field, v)
   return n
 end
 
+-- group_add: group names or integer ids, all sent as strings (see
+-- fields.id_lists). 1000.0 counts as 1000; 1.5, -1, "" and other types are
+-- refused naming the item.
+function M.id_list(chk, field, v)
+  if type(v) ~= "table" or not util.is_array(v) then
+    chk:fail(field, "array of group names or ids expected, got " .. type(v))
+  end
+  local out = {}
+  for i, x in ipairs(v) do
+    local id = math.type(x) and math.tointeger(x)
+    if id and id >= 0 then
+      out[i] = string.format("%d", id)
+    elseif type(x) == "string" and x ~= "" then
+      out[i] = x
+    else
+      chk:fail(field, "item " .. i .. ": group name or non-negative integer id expected, got "
+        .. (type(x) == "number" and tostring(x) or x == "" and "empty string" or type(x)))
+    end
+  end
+  return core.array(out)
+end
+
 -- A value for one of the Engine's own fields, checked against its JSON type.
 function M.engine_value(chk, opt, f, v)
   local engine_name, jtype = f[2], f[3]
   if jtype == "integer" then
     if fields.sizes[engine_name] and type(v) == "string" then return M.size_option(chk, opt, v) end
     return chk:type(opt, v, "integer")
+  elseif fields.id_lists[engine_name] then
+    return M.id_list(chk, opt, v)
   elseif jtype == "array" then
     if type(v) ~= "table" or not util.is_array(v) then
       chk:fail(opt, "array expected, got " .. type(v))

@@ -135,4 +135,9 @@ M.sizes = {
   KernelMemoryTCP = true, ShmSize = true, IOMaximumBandwidth = true,
 }
 
+-- String-array fields whose items may also be integer ids (group_add = { 1000,
+-- "audio" }): Go's JSON decoder refuses a number in a []string with a 500, so
+-- the ids are sent as their decimal text, as docker-py and the CLI do.
+M.id_lists = { GroupAdd = true }
+
 return M

@@ -14,6 +14,7 @@ local session = require "luadock.session"
 local options = require "luadock.options"
 local convert = require "luadock.convert"
 local progress = require "luadock.progress"
+local tables = require "luadock.tables"
 util.mark()
 
 local check = errors.check
@@ -121,9 +122,14 @@ function Image:reload()
 end
 
 -- run/create with pull = "always", or "missing" when the engine found no
--- image: pull it (credentials from config.json, like the docker CLI).
-function M.pull_for_run(client, ref, _policy)
-  return require("luadock.registry").pull(client, ref, nil, "run")
+-- image: pull it (credentials from config.json, like the docker CLI). A
+-- failed "missing" pull reads like the CLI's: "Unable to find image 'x:1'
+-- locally; pulling it failed: <the engine's reason>".
+function M.pull_for_run(client, ref, policy)
+  local registry = require("luadock.registry")
+  local context = policy == "missing"
+    and ("Unable to find image '" .. registry.full_ref(ref) .. "' locally; pulling it failed") or nil
+  return registry.pull(client, ref, nil, "run", context)
 end
 
 -- Dockerfile-style quoting for LABEL keys and values.
@@ -173,7 +179,7 @@ function M.install(Client)
     }
     local out = {}
     for i, t in ipairs(check(self._cli:image_list(q))) do out[i] = M.from_list(self, t) end
-    return out
+    return tables.list(out, "Image")   -- prints as `docker images`
   end
 
   function Client:image(name)

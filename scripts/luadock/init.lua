@@ -1,11 +1,11 @@
 -- luadock: what `require "luadock"` returns. It wraps the C module
--- luadock.core into the friendly API of shared/API.md: docker.connect and the
+-- luadock.core into the friendly API of scripts/luadock/API.md: docker.connect and the
 -- Client class (system calls here; containers, run, images and cleanup are
 -- installed by their own modules), every client method mirrored as a module
 -- function on a default client created on first use (docker.ps()), and the
--- small utilities docker.clock, docker.sleep, docker.Error, docker.is_error,
--- docker.VERSION. Engine failures raise docker.Error values; wrong arguments
--- raise ordinary errors. No URL or HTTP logic belongs here: that is core's.
+-- small utilities docker.clock, docker.sleep, docker.pp, docker.Error,
+-- docker.is_error, docker.VERSION. Engine failures raise docker.Error values;
+-- wrong arguments raise ordinary errors. No URL or HTTP logic belongs here.
 
 local core = require "luadock.core"
 local util = require "luadock.util"
@@ -29,6 +29,10 @@ util.mark()
 local check = errors.check
 local M = {}
 
+-- SIGINT/SIGTERM become a Lua error that lets shielded clean-up finish
+-- (bindings/lsignal.c); the host does this itself, stock lua5.4 needs it here.
+core.catch_interrupts()
+
 M.VERSION = core.VERSION
 M.Error = errors.Error
 M.is_error = errors.is_error
@@ -41,6 +45,8 @@ M.core = core
 -- help(docker.run), help "run": the host makes it the global `help` too
 -- loaded on first use: the topic texts are large and most scripts never ask
 function M.help(...) return require("luadock.help").help(...) end
+-- docker.pp(v): the REPL's printer for scripts (luadock.pretty)
+M.pp = require("luadock.pretty").pp
 
 function M.clock()
   return core.clock()

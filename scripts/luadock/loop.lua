@@ -12,11 +12,14 @@ Nothing here knows about jobs or containers; luadock.schedule builds on it. ]]
 
 local core = require "luadock.core"
 local util = require "luadock.util"
+local shield = require "luadock.shield"
 util.mark()
 
 local M = {}
 
 local IO_SLICE = 0.2     -- a waiting call re-checks its timeouts and cancel this often
+local KILL_GRACE = 120   -- how long killed tasks may take to unwind (their clean-up is bounded too)
+local KILL_LIMIT = 180   -- bound on killing tasks, the grace and the closing included
 local SLEEP, JOIN = {}, {}
 
 local tasks = {}                             -- live tasks, in spawn order
@@ -27,8 +30,18 @@ local by_co = setmetatable({}, { __mode = "k" })
 -- (name, labels, on_done = function(task) called when it ends). The task
 -- starts at the next step. When it ends, task.ok and task.results (packed)
 -- or task.err are set.
+-- fn runs inside a protected call in its coroutine: an error unwinds the
+-- task's own stack there, so its to-be-closed values are closed (and may
+-- still yield to the loop while they clean up). A coroutine that dies with
+-- an error keeps its stack, closing nothing (Lua 5.4 manual, 3.3.8).
+local function protected_body(fn)
+  return function(...)
+    return xpcall(fn, function(e) return e end, ...)
+  end
+end
+
 function M.spawn(fn, fields)
-  local co = coroutine.create(fn)
+  local co = coroutine.create(protected_body(fn))
   core.own(co, true)
   local t = { co = co }
   for k, v in pairs(fields or {}) do t[k] = v end
@@ -68,7 +81,9 @@ local function resume(t, ...)
   t.wait = nil
   local r = table.pack(coroutine.resume(t.co, ...))
   if coroutine.status(t.co) == "dead" then
-    return finished(t, table.unpack(r, 1, r.n))
+    if r[1] then return finished(t, table.unpack(r, 2, r.n)) end
+    coroutine.close(t.co)                    -- only when a clean-up itself failed
+    return finished(t, false, r[2])
   end
   local what = r[2]
   if what == core.IO then
@@ -97,6 +112,11 @@ function M.sleep(seconds)
   return true
 end
 
+-- An abort waits while the task is in shielded clean-up (luadock.shield).
+local function abortable(t)
+  return t.abort ~= nil and not core.shielded(t.co)
+end
+
 -- Make the call or sleep task t waits in fail with kind "canceled" and this
 -- message (once; the task may go on, e.g. to clean up). Tasks it waits for
 -- (loop.join) get it instead.
@@ -109,13 +129,43 @@ function M.abort(t, msg)
   end
 end
 
--- End t now: its coroutine is closed, which closes its to-be-closed values
--- and any call it waits in. on_done sees ok=false and err=msg.
-function M.kill(t, msg)
+-- Close t's coroutine, which closes its to-be-closed values (blocking: they
+-- run outside the loop) and any call it waits in. on_done sees ok=false.
+local function close_task(t, msg)
   if t.done then return end
-  for _, c in ipairs(t.children or {}) do M.kill(c, msg) end
+  for _, c in ipairs(t.children or {}) do close_task(c, msg) end
   coroutine.close(t.co)
   finished(t, false, msg)
+end
+
+local function any_alive(list)
+  for _, t in ipairs(list) do
+    if not t.done then return true end
+  end
+  return false
+end
+
+-- End every task in list. First each is aborted (the call or sleep it waits
+-- in fails with kind "canceled" and msg) and the loop driven for up to
+-- KILL_GRACE seconds, so the task unwinds as after any error: its pcall-based
+-- clean-up runs too, not only its to-be-closed values, and clean-up it does
+-- under a shield (luadock.shield) is never cut in half. A task still alive
+-- then is closed. This runs shielded itself, so a signal that comes
+-- meanwhile cannot leave the rest unclosed. From inside a task the loop
+-- cannot be driven: the tasks are closed at once.
+function M.kill_all(list, msg)
+  shield.run(KILL_LIMIT, function()
+    if not M.current() then
+      for _, t in ipairs(list) do M.abort(t, msg) end
+      local deadline = core.clock() + KILL_GRACE
+      while any_alive(list) and core.clock() < deadline do M.step(0.2) end
+    end
+    for _, t in ipairs(list) do close_task(t, msg) end
+  end)
+end
+
+function M.kill(t, msg)
+  M.kill_all({ t }, msg)
 end
 
 -- Resume what is ready, then wait at most max_wait seconds (< 0 or nil:
@@ -127,7 +177,7 @@ function M.step(max_wait)
   local now = core.clock()
   for _, t in ipairs({ table.unpack(tasks) }) do
     if not t.done then
-      if t.abort and (t.wait == core.IO or t.wait == SLEEP) then
+      if abortable(t) and (t.wait == core.IO or t.wait == SLEEP) then
         local msg = t.abort
         t.abort = nil
         resume(t, msg)
@@ -140,7 +190,7 @@ function M.step(max_wait)
   local fds, io = {}, false
   now = core.clock()
   for _, t in ipairs(tasks) do
-    if t.wait == nil or t.abort then
+    if t.wait == nil or abortable(t) then
       timeout = 0
     elseif t.wait == SLEEP then
       timeout = math.min(timeout, math.max(0, t.wake_at - now))
@@ -154,7 +204,7 @@ function M.step(max_wait)
   if timeout == math.huge then timeout = 3600 end
   if timeout > 0 then core.wait(timeout, table.unpack(fds)) end
   for _, t in ipairs({ table.unpack(tasks) }) do
-    if t.wait == core.IO and not t.done and not t.abort then resume(t) end
+    if t.wait == core.IO and not t.done and not abortable(t) then resume(t) end
   end
   return #tasks > 0
 end

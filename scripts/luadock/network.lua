@@ -15,6 +15,7 @@ local options = require "luadock.options"
 local session = require "luadock.session"
 local convert = require "luadock.convert"
 local container = require "luadock.container"
+local tables = require "luadock.tables"
 util.mark()
 
 local check = errors.check
@@ -212,7 +213,7 @@ function M.install(Client)
       out[#out + 1] = M.from_engine(self, t)
     end
     table.sort(out, function(a, b) return a.name < b.name end)
-    return out
+    return tables.list(out, "Network")   -- prints as `docker network ls`
   end
 
   function Client:network(name)

@@ -109,13 +109,13 @@ function M.container(fname, spec)
     if plan.detach and plan.timeout then
       chk:fail("timeout", "only for a one-shot run (detach = false)")
     end
-    if plan.detach and plan.remove then
-      put(chk, "remove", "host", "AutoRemove", true)
-    end
-    if not plan.detach and body.HostConfig.AutoRemove then
-      -- the engine could remove it before we read its exit code and output
-      chk:fail("auto_remove", "a one-shot run removes its container itself: use remove = true")
-    end
+    -- remove = true is `docker run --rm`: the engine removes the container
+    -- once it exits, even when this process dies first; auto_remove = true
+    -- (the Engine's own field) means the same
+    local auto = body.HostConfig.AutoRemove
+    if plan.remove and auto == false then chk:fail("remove", "conflicts with option 'auto_remove' = false") end
+    if plan.remove then body.HostConfig.AutoRemove = true end
+    plan.remove = plan.remove or auto == true
   end
 
   local pull = spec.pull
@@ -189,6 +189,12 @@ function M.container(fname, spec)
     body.AttachStdout, body.AttachStderr = true, true
   end
 
+  local policy = body.HostConfig.RestartPolicy
+  if body.HostConfig.AutoRemove and type(policy) == "table" and (policy.Name or "") ~= "" and policy.Name ~= "no" then
+    -- the engine refuses this pair; say which options clash (as `docker run --rm --restart`)
+    chk:fail(spec.remove == true and "remove" or "auto_remove",
+      "conflicts with restart policy '" .. tostring(policy.Name) .. "' (the engine removes the container when it exits)")
+  end
   plan.body = body
   plan.command = body.Cmd and util.shell_join(body.Cmd) or nil
   return plan

@@ -35,7 +35,7 @@ function M.parallel(fns, opts)
   local guard <close> = setmetatable({}, { __close = function(_, err)
     if err == nil then return end
     stopping = true
-    for i = 1, started do loop.kill(tasks[i], "docker.parallel was interrupted") end
+    loop.kill_all({ table.unpack(tasks, 1, started) }, "docker.parallel was interrupted")
   end })
   local function start_next()
     if stopping or started >= n then return end

@@ -6,10 +6,14 @@
 -- the docker CLI's table (luadock.tables; inside other tables such objects
 -- show their one-line tostring); values with __tostring (a
 -- docker.Error, a Client) by that text, escaped. pretty.print(...) writes
--- each value on its own line(s); bindings/repl.c calls it. Formatting reads
--- tables raw (no __index, __pairs or __len) and never calls the engine.
+-- each value on its own line(s), a string holding a line break as its lines
+-- (escaped all the same); bindings/repl.c calls it, and docker.pp is it for
+-- scripts. Formatting reads tables raw (no __index, __pairs or __len) and
+-- never calls the engine.
 
+local util = require "luadock.util"
 local tables = require "luadock.tables"
+util.mark()
 
 local M = {}
 
@@ -117,7 +121,9 @@ function format_value(v, st, level, avail)
   if tv == "string" then return tables.escape(v, { quote = true }) end
   if tv == "number" then return number_text(v) end
   if tv ~= "table" then return tables.escape(safe_tostring(v)) end
-  if has_tostring(v) then return tables.escape(safe_tostring(v)) end
+  -- a list's __tostring is the multi-line docker table: inside another
+  -- table it shows as the array it is
+  if has_tostring(v) and not tables.list_kind(v) then return tables.escape(safe_tostring(v)) end
   return format_table(v, st, level, avail)
 end
 
@@ -136,13 +142,38 @@ function M.format(v, opts)
   return format_value(v, st, 1, st.width)
 end
 
--- pretty.print(...): each value formatted on its own line(s), on stdout.
+-- pretty.text(s) -> s as the text it is: each line escaped on its own, no
+-- quotes; a CR before a LF is dropped (a tty container's logs end lines with
+-- "\r\n") and so is one final line break (the printer adds its own). Tabs
+-- stay: they move the cursor forward only. For output, not for reading back:
+-- "a\nb" and the two values "a", "b" print alike.
+function M.text(s)
+  s = s:gsub("\r\n", "\n"):gsub("\n$", "")
+  return tables.escape(s, { keep = "\n\t" })
+end
+
+-- pretty.print(...): each value formatted on its own line(s), on stdout; a
+-- string with a line break (logs, file contents) as its lines, other
+-- strings quoted.
 function M.print(...)
   local out = io.stdout
   for i = 1, select("#", ...) do
-    out:write(M.format((select(i, ...))), "\n")
+    local v = select(i, ...)
+    if type(v) == "string" and v:find("\n", 1, true) then
+      out:write(M.text(v), "\n")
+    else
+      out:write(M.format(v), "\n")
+    end
   end
   out:flush()
+end
+
+-- docker.pp(v, ...): the REPL's printer for scripts. At least one value:
+-- pp() is more likely a forgotten argument than a wish for no output
+-- (pp(nil) prints nil).
+function M.pp(...)
+  if select("#", ...) == 0 then util.argerror("pp", 1, nil, "value expected") end
+  M.print(...)
 end
 
 return M

@@ -68,6 +68,20 @@ function M.default_handler()
   return require("luadock.progressbar").new{}:handler()
 end
 
+-- Run fn(); a docker.Error it raises gets `lead .. ": "` in front of its
+-- message and `image = ref`, so a failed pull says which image it was for
+-- (the engine's text often names only the registry's URL). The kind stays;
+-- a cancel (Ctrl-C) and other errors pass through as they are.
+function M.naming(lead, ref, fn)
+  local ok, e = pcall(fn)
+  if ok then return end
+  if errors.is_error(e) and e.kind ~= "canceled" and e.image == nil then
+    e.message = lead .. ": " .. tostring(e.message or e.kind)
+    e.image = ref
+  end
+  error(e, 0)
+end
+
 -- Open a stream op (cli:opname(...)), raising a registry-aware Error.
 function M.open(cli, opname, ...)
   local s, msg, code, detail = cli[opname](cli, ...)

@@ -193,9 +193,20 @@ end
 local PULL_OPTS = util.set { "on_progress", "auth", "all_tags", "platform" }
 local PUSH_OPTS = util.set { "on_progress", "auth" }
 
+-- The reference as the docker CLI shows it: ":latest" added when there is
+-- neither tag nor digest.
+function M.full_ref(ref)
+  local _, tag, digest = M.parse_ref(ref)
+  if tag or digest then return ref end
+  return ref .. ":latest"
+end
+
 -- Pull `ref` (":latest" when it has no tag); returns the Image, or with
--- all_tags an array of the repository's Images.
-function M.pull(client, ref, spec, fname)
+-- all_tags an array of the repository's Images. A failure raises with the
+-- reference in front of the engine's text ("cannot pull image 'x:1': ..."),
+-- whose registry URL alone does not tell which pull failed; `context`
+-- replaces that lead (run's "Unable to find image 'x:1' locally").
+function M.pull(client, ref, spec, fname, context)
   fname = fname or "pull"
   M.check_ref(fname, 1, ref)
   local chk = util.checker(fname, 2)
@@ -212,8 +223,11 @@ function M.pull(client, ref, spec, fname)
   local q = { fromImage = name, platform = platform }
   if digest then q.tag = digest elseif not all_tags then q.tag = tag or "latest" end
   local cli = client._cli
-  local s <close> = progress.open(cli, "image_create", nil, q, { headers = { M.auth_header(name, auth) } })
-  progress.drain(s, on_progress or progress.default_handler(), { method = "POST", path = "/images/create" })
+  local shown = all_tags and name or M.full_ref(ref)
+  progress.naming(context or ("cannot pull image '" .. shown .. "'"), shown, function()
+    local s <close> = progress.open(cli, "image_create", nil, q, { headers = { M.auth_header(name, auth) } })
+    progress.drain(s, on_progress or progress.default_handler(), { method = "POST", path = "/images/create" })
+  end)
   if all_tags then
     local list = client:images{ filters = { reference = { name } } }
     return list

@@ -5,7 +5,7 @@ tasks (schedule.spawn, e.g. following docker.events) all share one process.
   schedule.every("30s" | seconds, fn, opts) / schedule.cron(spec, fn, opts) -> job
       opts: name, max_runtime ("2h" | seconds), run_now (fire once when run starts)
   schedule.spawn(fn, { name = }) -> task that lives as long as schedule.run
-  schedule.run{ ["until"] = epoch } -> "until" | "SIGINT" | "SIGTERM" | "idle"
+  schedule.run{ ["until"] = epoch | duration = "40s" } -> "until" | "SIGINT" | "SIGTERM" | "idle"
   schedule.next(spec, t), schedule.history(name, n), schedule.configure{ history =, log = }
   job:cancel(), job:run_now()
 
@@ -42,9 +42,7 @@ local spawned = {}          -- schedule.spawn functions
 local running = false       -- schedule.run is looping
 
 local function default_history()
-  local base = os.getenv("XDG_STATE_HOME")
-  if not base or base == "" then base = (os.getenv("HOME") or "/root") .. "/.local/state" end
-  return base .. "/luadock/schedule-history.tsv"
+  return util.state_dir() .. "/schedule-history.tsv"
 end
 
 local config = {
@@ -332,12 +330,29 @@ function M.jobs()
   return { table.unpack(jobs) }
 end
 
--- schedule.run{ ["until"] = epoch } -> why it returned
+-- A backup killed with kill -9 before this start may have left services
+-- stopped (luadock.recovery): start them again, on the default engine.
+local function recover_backups()
+  local ok, err = pcall(function()
+    local recovery = require "luadock.recovery"
+    recovery.recover(require("luadock").default_client(), nil, function(line) log("%s %s", iso(core.walltime()), line) end)
+  end)
+  if not ok then log("%s schedule: recovering a killed backup failed: %s", iso(core.walltime()), one_line(err)) end
+end
+
+-- schedule.run{ ["until"] = epoch } or { duration = "40s" | seconds } -> why
+-- it returned ("until" also when the duration ran out)
 function M.run(opts)
   local chk = util.checker("run", 1)
   opts = chk:opts(opts, true)
-  chk:only(opts, { ["until"] = true })
+  chk:only(opts, { ["until"] = true, duration = true })
   local stop_at = chk:type("until", opts["until"], "number", true)
+  if opts.duration ~= nil then
+    if stop_at then chk:fail("duration", "give either 'until' or 'duration', not both") end
+    local seconds, msg = util.parse_duration(opts.duration)
+    if not seconds then chk:fail("duration", msg) end
+    stop_at = core.walltime() + seconds
+  end
   if running then error("schedule.run: already running", 2) end
   if loop.current() then error("schedule.run: cannot run inside a job or task", 2) end
 
@@ -345,11 +360,13 @@ function M.run(opts)
   local guard <close> = setmetatable({}, { __close = function()
     running = false
     core.trap_signals(false)
-    for _, t in ipairs(tasks) do loop.kill(t, "schedule.run ended") end
-    for run in pairs(active) do loop.kill(run.task, "schedule.run ended") end
+    local all = { table.unpack(tasks) }
+    for run in pairs(active) do all[#all + 1] = run.task end
+    loop.kill_all(all, "schedule.run ended")
   end })
   running = true
   core.trap_signals(true)
+  recover_backups()
   local mono, wall = core.clock(), core.walltime()
   for _, job in ipairs(jobs) do start_plan(job, mono, wall) end
   for _, s in ipairs(spawned) do

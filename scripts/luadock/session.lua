@@ -22,10 +22,11 @@ M.HOST = "luadock.host"
 M.PIDSTART = "luadock.pidstart"
 M.KIND = "luadock.kind"
 
--- Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or
--- nil when the process is gone or /proc is not there. The command name in
--- field 2 may hold spaces and parentheses: count from the last ')'.
-function M.pid_start(pid)
+-- Fields 3 (state: "R", "S", "Z" for a zombie, ...) and 22 (start time in
+-- clock ticks since boot) of /proc/<pid>/stat, or nil when the process is
+-- gone or /proc is not there. The command name in field 2 may hold spaces
+-- and parentheses: count from the last ')'.
+local function pid_stat(pid)
   local f = io.open("/proc/" .. tostring(pid) .. "/stat", "r")
   if not f then return nil end
   local text = f:read("a")
@@ -33,12 +34,18 @@ function M.pid_start(pid)
   if not text then return nil end
   local rest = text:match("^.*%)%s+(.*)$")
   if not rest then return nil end
-  local i = 2
+  local i, state = 2, nil
   for field in rest:gmatch("%S+") do
     i = i + 1
-    if i == 22 then return field end
+    if i == 3 then state = field end
+    if i == 22 then return state, field end
   end
   return nil
+end
+
+function M.pid_start(pid)
+  local _, start = pid_stat(pid)
+  return start
 end
 
 M.id = core.random_hex(8)
@@ -71,7 +78,8 @@ function M.is_managed(labels, kind)
 end
 
 -- True when labels prove the creating process is gone: created on this host
--- by a pid that no longer exists, or that now belongs to a process started at
+-- by a pid that no longer exists, is a zombie (dead, not yet reaped: common
+-- in containers without an init), or now belongs to a process started at
 -- another time. Objects from other hosts, or without these labels, are never
 -- called stale (nothing is proven).
 function M.is_stale(labels)
@@ -80,7 +88,8 @@ function M.is_stale(labels)
   local pid = math.tointeger(tonumber(labels[M.PID] or ""))
   if not pid or pid <= 0 or pid >= 1 << 22 then return false end   -- no such pid can exist: nothing proven
   if not core.pid_alive(pid) then return true end
-  local start = M.pid_start(pid)
+  local state, start = pid_stat(pid)
+  if state == "Z" then return true end                 -- dead, only not reaped yet
   local want = labels[M.PIDSTART]
   if start and want and want ~= "" and start ~= want then return true end
   return false

@@ -4,7 +4,8 @@
 -- width, docker's human sizes and durations, an elastic-column writer like
 -- Go's tabwriter as docker configures it, and the `docker ps`, `docker
 -- images`, `docker volume ls` and `docker network ls` tables of the friendly
--- objects. It only reads the objects it is given: no engine calls here.
+-- objects, and the metatable that makes the lists the client returns print
+-- as those tables. It only reads the objects it is given: no engine calls.
 
 local util = require "luadock.util"
 
@@ -158,11 +159,20 @@ local function image_column(img)
   return (img:gsub("@sha256:%x+$", ""))
 end
 
-local function command_of(c)
-  local a = type(c.attrs) == "table" and c.attrs or {}
+-- The COMMAND column's text, the same for a listed and an inspected
+-- Container. The engine's list gives `Command`, made from Path and Args with
+-- each argument holding a space wrapped in single quotes and nothing else
+-- changed (quotes, tabs and newlines inside stay as they are); an inspect has
+-- only Path and Args, so that text is rebuilt here by the same rule, and
+-- `docker ps` shows what both give.
+function M.command(c)
+  local a = type(c) == "table" and type(c.attrs) == "table" and c.attrs or {}
   if type(a.Command) == "string" then return a.Command end
-  local words = { a.Path }
-  for _, w in ipairs(type(a.Args) == "table" and a.Args or {}) do words[#words + 1] = w end
+  local words = { type(a.Path) == "string" and a.Path or "" }
+  for _, w in ipairs(type(a.Args) == "table" and a.Args or {}) do
+    w = tostring(w)
+    words[#words + 1] = w:find(" ", 1, true) and "'" .. w .. "'" or w
+  end
   return table.concat(words, " ")
 end
 
@@ -245,7 +255,7 @@ local function container_rows(list, now)
   for _, c in ipairs(list) do
     rows[#rows + 1] = {
       esc(c.short_id or short_hex(c.id)), esc(image_column(c.image)),
-      M.escape(M.ellipsis(command_of(c), 20), { quote = true }),
+      M.escape(M.ellipsis(M.command(c), 20), { quote = true }),
       M.human_ago(c.created, now), esc(c.status), esc(M.ports_text(port_list(c))), esc(c.name),
     }
   end
@@ -308,11 +318,45 @@ function M.kind(v)
   return KINDS[name] and name or nil
 end
 
--- The table of one object or of a non-empty array of objects of one kind,
--- or nil when `v` is neither. opts.now: the time CREATED counts from.
+-- ---- lists of objects ----------------------------------------------------------
+
+-- The arrays d:ps(), d:images(), d:volumes() and d:networks() return carry
+-- one of these metatables, so tostring (and print) shows them as the docker
+-- table the REPL shows. Nothing else: no __index, __len or __name, so they
+-- stay plain arrays for ipairs, #, table.sort, JSON encoding and completion.
+-- The metatable also remembers the kind, so an empty list still prints its
+-- header as the docker CLI does.
+local LIST_MT, LIST_KIND = {}, {}
+for kind in pairs(KINDS) do
+  -- pretty is loaded on first use: it requires this module
+  local mt = { __tostring = function(l) return require("luadock.pretty").format(l) end }
+  LIST_MT[kind:match("%.(%a+)$")], LIST_KIND[mt] = mt, kind
+end
+
+-- tables.list(t, "Container" | "Image" | "Volume" | "Network") -> t, marked
+-- as a list of that kind.
+function M.list(t, kind)
+  local mt = LIST_MT[kind]
+  if type(t) ~= "table" or not mt then
+    error("tables.list: array and kind (Container, Image, Volume, Network) expected", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+-- The kind of a list made by tables.list ("luadock.Container", ...) or nil.
+function M.list_kind(v)
+  return type(v) == "table" and LIST_KIND[getmetatable(v)] or nil
+end
+
+-- The table of one object or of a non-empty array of objects of one kind
+-- (also an empty one made by tables.list: the header alone), or nil when
+-- `v` is neither. opts.now: the time CREATED counts from.
 function M.render(v, opts)
   local kind = M.kind(v)
   local list = kind and { v }
+  if not kind and M.list_kind(v) and next(v) == nil then
+    return M.columns(KINDS[M.list_kind(v)]({}, opts and opts.now))
+  end
   if not kind and type(v) == "table" and rawget(v, 1) ~= nil then
     kind = M.kind(rawget(v, 1))
     local n = 0

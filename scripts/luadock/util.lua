@@ -304,4 +304,12 @@ function M.self_checker(Class, var)
   end
 end
 
+-- luadock's folder for state that outlives a process (schedule history,
+-- backup records): $XDG_STATE_HOME/luadock, else ~/.local/state/luadock.
+function M.state_dir()
+  local base = os.getenv("XDG_STATE_HOME")
+  if not base or base == "" then base = (os.getenv("HOME") or "/root") .. "/.local/state" end
+  return base .. "/luadock"
+end
+
 return M

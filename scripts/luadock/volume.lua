@@ -12,6 +12,7 @@ local errors = require "luadock.errors"
 local options = require "luadock.options"
 local session = require "luadock.session"
 local convert = require "luadock.convert"
+local tables = require "luadock.tables"
 util.mark()
 
 local check = errors.check
@@ -91,7 +92,7 @@ function M.install(Client)
     local out = {}
     for _, t in ipairs(type(r) == "table" and r.Volumes or {}) do out[#out + 1] = M.from_engine(self, t) end
     table.sort(out, function(a, b) return a.name < b.name end)
-    return out
+    return tables.list(out, "Volume")   -- prints as `docker volume ls`
   end
 
   function Client:volume(name)

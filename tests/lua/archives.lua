@@ -207,7 +207,7 @@ end)
 
 local TREE   -- the host folder copied in below
 
-T.test("copy_in of a folder tree (symlink, executable) lands as ctr_dir/<name>", function()
+T.test("copy_in of a folder tree (symlink, executable) into a folder lands as <folder>/<name>", function()
   local base = T.tmpdir()
   TREE = base .. "/tree-" .. RUN
   sh_ok("mkdir -p " .. T.q(TREE .. "/sub/deep") .. " " .. T.q(TREE .. "/empty"))
@@ -296,7 +296,7 @@ local HOSTILE = table.concat({
   "trap 'exit 0' TERM; sleep 300 & wait",
 }, "\n"):gsub("%-M", "-" .. MARK)
 
-T.test("HOSTILE container content: copy_out keeps everything inside host_dir", function()
+T.test("HOSTILE container content: copy_out keeps everything inside the destination", function()
   local h <close> = bg("hostile", { "sh", "-c", HOSTILE })
   T.wait_until(function() return h:logs():find("ready", 1, true) end, 20, "the hostile setup")
   -- what the engine says about it
@@ -502,15 +502,15 @@ T.test("bad input raises naming the function and the field", function()
   T.raises(function() c:get_archive(42) end, "bad argument #1 to 'get_archive' %(field 'path'")
   T.raises(function() c:get_archive("") end, "bad argument #1 to 'get_archive' %(field 'path'")
   T.raises(function() c:copy_in(nil, "/tmp") end, "bad argument #1 to 'copy_in' %(field 'host_path'")
-  T.raises(function() c:copy_in(f, 5) end, "bad argument #2 to 'copy_in' %(field 'ctr_dir'")
+  T.raises(function() c:copy_in(f, 5) end, "bad argument #2 to 'copy_in' %(field 'ctr_path'")
   T.raises(function() c:copy_in(dir .. "/no-such-file", "/tmp") end,
-    "bad argument #1 to 'copy_in' %(field 'host_path': cannot read")
+    "copy_in: no such file or folder on the host: .*/no%-such%-file")
   T.raises(function() c:copy_in("a\0b", "/tmp") end, "bad argument #1 to 'copy_in' %(field 'host_path': path contains a NUL")
   T.raises(function() c:copy_out({}, dir) end, "bad argument #1 to 'copy_out' %(field 'ctr_path'")
-  T.raises(function() c:copy_out("/etc/hostname", nil) end, "bad argument #2 to 'copy_out' %(field 'host_dir'")
-  T.raises(function() c:copy_out("/etc/hostname", dir .. "/missing") end,
-    "bad argument #2 to 'copy_out' %(field 'host_dir': .*not a folder")
-  T.raises(function() c:copy_out("/etc/hostname", f) end, "bad argument #2 to 'copy_out' %(field 'host_dir'")
+  T.raises(function() c:copy_out("/etc/hostname", nil) end, "bad argument #2 to 'copy_out' %(field 'host_path'")
+  T.raises(function() c:copy_out("/etc/hostname", dir .. "/missing/x") end,
+    "copy_out: no such folder on the host: .*/missing")
+  T.raises(function() c:copy_out("/etc/hostname", f .. "/") end, "copy_out: stat .*f%.txt/: Not a directory")
   T.raises(function() docker.Container.copy_in({}, f, "/tmp") end, "calling 'copy_in' on bad self")
   T.raises(function() c.get_archive("/tmp") end, "calling 'get_archive' on bad self")
   T.raises(function() core.tar(nil) end, "bad argument #1 to 'tar'")

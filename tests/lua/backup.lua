@@ -127,6 +127,23 @@ T.test("stop = { name } stops a running container for the copy and starts it aga
   T.eq(state(idle.id).Running, false, "a container that was not running stays so")
 end)
 
+T.test("stop takes Container objects, stop_timeout bounds the stop, a missing `to` is created", function()
+  -- PID 1 ignores SIGTERM: the stop lasts exactly stop_timeout, then the engine kills it
+  local c = d:run{ image = IMG, detach = true, name = name("stubborn"), labels = { [L] = RUN },
+                   cmd = { "sh", "-c", "trap '' TERM; while true; do sleep 1; done" } }
+  local to = T.tmpdir() .. "/new/deeper"
+  local t0 = docker.clock()
+  local r = d:backup{ volume = SRC, to = to, image = IMG, stop = { c }, stop_timeout = 1 }
+  local took = docker.clock() - t0
+  T.ok(r.archive:sub(1, #to + 1) == to .. "/", "the archive is in the created folder")
+  T.ok(took < 8, string.format("stop_timeout = 1 bounds each stop (took %.1f s)", took))
+  T.eq(state(c.id).Running, true, "running again")
+  local missing = T.raises_kind(function()
+    d:backup{ volume = SRC, to = T.tmpdir(), image = IMG, stop = { "ld-no-such-" .. RUN } }
+  end, "not_found")
+  T.ok(tostring(missing):match("ld%-no%-such"), "the error names the container")
+end)
+
 T.test("a copy that fails midway (full tmpfs) leaves nothing; stop container running", function()
   local BIG = vol("big")
   sh_in(BIG, "head -c 1048576 /dev/urandom > /volume/random.bin")
@@ -202,7 +219,11 @@ T.test("bad input names the function and field", function()
   bad("backup", with(ok, "volume", nil), "volume")
   bad("backup", with(ok, "volume", 5), "volume")
   bad("backup", with(ok, "to", "relative/dir"), "to")
-  bad("backup", with(ok, "to", dir .. "/nosuch"), "to")
+  bad("backup", with(ok, "to", "/tmp/a:b"), "to")
+  bad("backup", with(ok, "stop_timeout", -1), "stop_timeout")
+  bad("backup", with(ok, "stop_timeout", 1.5), "stop_timeout")
+  bad("backup", with(ok, "stop_timeout", "10"), "stop_timeout")
+  bad("backup", with(ok, "stop", { {} }), "stop")
   bad("backup", with(ok, "image", nil), "image")
   bad("backup", with(ok, "keep", 0), "keep")
   bad("backup", with(ok, "keep", 1.5), "keep")

@@ -1,8 +1,12 @@
 -- tests/lua/host_cli.lua — the host executable's command line (API.md "The host
--- executable"): --version, --help, -e, a script with arguments, a script from
--- standard input, -H, uncaught errors (message + traceback on stderr, exit 1),
--- unknown options, syntax errors, and `require "luadock" == docker`. Each case
--- runs the binary in a child process; only -H ... ping touches the engine.
+-- executable"): --version, --help, -e (several, in order), -l, a script with
+-- arguments, a script from standard input, -H, how uncaught errors print (issue
+-- 9: an engine or argument error is one line naming the script's line, like
+-- the docker CLI; the script's own errors keep a traceback; --traceback and
+-- LUADOCK_TRACEBACK=1 give one to all), unknown options, syntax errors, and
+-- `require "luadock" == docker`. Each case runs the binary in a child
+-- process; the engine is touched only by ping and by lookups of containers
+-- that do not exist.
 local T = require "testlib"
 local docker = require "luadock"
 
@@ -18,16 +22,16 @@ local function write(path, text)
   return path
 end
 
--- run(args[, stdin_text[, env]]) -> stdout, stderr, exit code; args is a shell
--- fragment appended to the quoted binary path
+-- run(args[, stdin_text[, env[, cwd]]]) -> stdout, stderr, exit code; args is
+-- a shell fragment appended to the quoted binary path
 local n = 0
-local function run(args, stdin_text, env)
+local function run(args, stdin_text, env, cwd)
   n = n + 1
   local out, err = tmp .. "/out" .. n, tmp .. "/err" .. n
   local input = "/dev/null"
   if stdin_text then input = write(tmp .. "/in" .. n, stdin_text) end
-  local cmd = string.format("%s %s %s <%s >%s 2>%s; echo $?", env or "", T.q(BIN), args,
-    T.q(input), T.q(out), T.q(err))
+  local cmd = string.format("cd %s && %s %s %s <%s >%s 2>%s; echo $?", T.q(cwd or "."), env or "",
+    T.q(BIN), args, T.q(input), T.q(out), T.q(err))
   local status = T.sh(cmd)
   return read(out), read(err), tonumber(status:match("(%d+)%s*$"))
 end
@@ -64,6 +68,24 @@ T.test("-e runs code with docker preloaded", function()
   T.eq(out, docker.VERSION .. "\n")
   local out2 = run("-e " .. T.q("io.write(type(docker.connect), ' ', type(docker.run))"))
   T.eq(out2, "function function")
+end)
+
+T.test("several -e and -l run in the order given, then the script", function()
+  local out, err, code = run("-e " .. T.q("print(1)") .. " -e " .. T.q("print(2)"))
+  T.eq(code, 0, "stderr: " .. err)
+  T.eq(out, "1\n2\n", "both -e, in order")
+  local script = write(tmp .. "/order.lua", "print('script', x, type(pp), type(string_mod))\n")
+  local out2, err2, code2 = run("-e 'x = 1' -l pp=luadock.pretty -e'x = x + 1' -l string_mod=string "
+    .. "-e 'print(\"e\", x, type(pp.print))' " .. T.q(script))
+  T.eq(code2, 0, "stderr: " .. err2)
+  T.eq(out2, "e\t2\tfunction\nscript\t2\ttable\ttable\n", "-e, -l, -eCODE and the script in order")
+  local out3, err3, code3 = run("-e 'print(1)' -e 'error(\"stop\", 0)' -e 'print(3)' " .. T.q(script))
+  T.eq(code3, 1, "an error stops the rest")
+  T.eq(out3, "1\n")
+  T.eq(err3, "luadock: stop\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk\n\t[C]: in ?\n")
+  local _, err4, code4 = run("-l luadock-no-such-module -e 'print(1)'")
+  T.eq(code4, 1, "-l with a missing module fails")
+  T.ok(err4:find("module 'luadock-no-such-module' not found", 1, true), T.show(err4))
 end)
 
 T.test("require \"luadock\" is the global docker in the host", function()
@@ -107,13 +129,13 @@ T.test("-H selects the engine", function()
   T.eq(out2, "true\n")
 end)
 
-T.test("-H with a missing socket: exit 1, Cannot connect, traceback", function()
+T.test("-H with a missing socket: exit 1, one line saying Cannot connect", function()
   local out, err, code = run("-H unix:///nonexistent.sock -e " .. T.q("docker.ping()"))
   T.eq(code, 1, "exit code")
   T.eq(out, "", "nothing on stdout")
-  T.ok(err:find("Cannot connect", 1, true), "Cannot connect in: " .. T.show(err))
+  T.ok(err:find("^luadock: %(command line%):1: Cannot connect"), "Cannot connect at -e's line: " .. T.show(err))
   T.ok(err:find("/nonexistent.sock", 1, true), "socket named in: " .. T.show(err))
-  T.ok(err:find("stack traceback", 1, true), "traceback in: " .. T.show(err))
+  T.eq(select(2, err:gsub("\n", "")), 1, "one line: " .. T.show(err))
 end)
 
 T.test("an uncaught error: message and traceback on stderr, exit 1", function()
@@ -130,11 +152,90 @@ T.test("an uncaught error: message and traceback on stderr, exit 1", function()
   T.ok(err2:find("inner", 1, true), "traceback names the function: " .. T.show(err2))
 end)
 
-T.test("an uncaught docker.Error prints its text", function()
-  local _, err, code = run("-e " .. T.q("docker.container('luadock-cli-nosuch-container')"))
+local MISSING = "luadock-cli-nosuch-" .. docker.core.random_hex(6)
+local NOT_FOUND = "404 No such container: " .. MISSING .. " (GET /containers/" .. MISSING .. "/json)"
+
+T.test("an engine error: one line naming the script's line, exit 1", function()
+  write(tmp .. "/lookup.lua", string.format([[
+-- a script whose third line asks for a container that is not there
+local d = docker.connect()
+local c = d:container(%q)
+print("not reached", c)
+]], MISSING))
+  local out, err, code = run("lookup.lua", nil, nil, tmp)
+  T.eq(code, 1, "exit code")
+  T.eq(out, "", "nothing on stdout")
+  T.eq(err, "luadock: lookup.lua:3: " .. NOT_FOUND .. "\n", "the whole of stderr")
+  local _, err2, code2 = run("-e " .. T.q("docker.container('" .. MISSING .. "')"))
+  T.eq(code2, 1)
+  T.eq(err2, "luadock: (command line):1: " .. NOT_FOUND .. "\n", "from -e")
+end)
+
+T.test("an engine error inside the script's function names that function's line", function()
+  write(tmp .. "/nested.lua", string.format([[
+local function lookup(name)
+  local c = docker.container(name)
+  return c
+end
+local ok = pcall(lookup, %q)
+assert(not ok)
+lookup(%q)
+]], MISSING, MISSING))
+  local _, err, code = run("nested.lua", nil, nil, tmp)
   T.eq(code, 1)
-  T.ok(err:find("luadock: 404 No such container: luadock-cli-nosuch-container", 1, true), "text: " .. T.show(err))
-  T.ok(err:find("stack traceback", 1, true), "traceback: " .. T.show(err))
+  T.eq(err, "luadock: nested.lua:2: " .. NOT_FOUND .. "\n")
+  -- a docker.Error the script caught and raised again is placed where it was raised
+  write(tmp .. "/reraise.lua", string.format([[
+local ok, e = pcall(docker.container, %q)
+assert(docker.is_error(e))
+
+error(e)
+]], MISSING))
+  local _, err2 = run("reraise.lua", nil, nil, tmp)
+  T.eq(err2, "luadock: reraise.lua:4: " .. NOT_FOUND .. "\n")
+end)
+
+T.test("a wrong argument to docker: one line at the script's call", function()
+  write(tmp .. "/badarg.lua", "local d = docker.connect()\n\nd:run{ cmd = 'true' }\n")
+  local out, err, code = run("badarg.lua", nil, nil, tmp)
+  T.eq(code, 1)
+  T.eq(out, "")
+  T.eq(err, "luadock: badarg.lua:3: bad argument #1 to 'run' (field 'image': string expected, got nil)\n")
+end)
+
+T.test("the script's own errors keep their traceback", function()
+  write(tmp .. "/own.lua", "local t = nil\nlocal function f() return t.x end\nprint(f())\n")
+  local _, err, code = run("own.lua", nil, nil, tmp)
+  T.eq(code, 1)
+  T.ok(err:find("^luadock: own.lua:2: attempt to index a nil value %(upvalue 't'%)\nstack traceback:\n"),
+    "message then traceback: " .. T.show(err))
+  T.ok(err:find("own.lua:3: in main chunk", 1, true), "the traceback reaches the main chunk: " .. T.show(err))
+  -- an error() of the script's, even right after a docker call
+  write(tmp .. "/boom2.lua", "docker.ping()\nerror('boom')\n")
+  local _, err2, code2 = run("boom2.lua", nil, nil, tmp)
+  T.eq(code2, 1)
+  T.ok(err2:find("^luadock: boom2.lua:2: boom\nstack traceback:\n"), T.show(err2))
+end)
+
+T.test("--traceback and LUADOCK_TRACEBACK=1: a traceback for engine errors too", function()
+  local function check(err, how)
+    local first, rest = err:match("^([^\n]*)\n(.*)$")
+    T.eq(first, "luadock: lookup.lua:3: " .. NOT_FOUND, how .. ": the first line")
+    T.ok(rest:find("^stack traceback:\n"), how .. ": traceback: " .. T.show(err))
+    T.ok(rest:find("scripts/luadock/", 1, true), how .. ": through luadock's modules: " .. T.show(err))
+    T.ok(rest:find("lookup.lua:3: in main chunk", 1, true), how .. ": down to the script: " .. T.show(err))
+  end
+  local _, err, code = run("--traceback lookup.lua", nil, nil, tmp)
+  T.eq(code, 1)
+  check(err, "--traceback")
+  local _, err2, code2 = run("lookup.lua", nil, "LUADOCK_TRACEBACK=1", tmp)
+  T.eq(code2, 1)
+  check(err2, "LUADOCK_TRACEBACK=1")
+  local _, err3 = run("lookup.lua", nil, "LUADOCK_TRACEBACK=0", tmp)
+  T.eq(err3, "luadock: lookup.lua:3: " .. NOT_FOUND .. "\n", "LUADOCK_TRACEBACK=0 is off")
+  local _, err4 = run("--traceback badarg.lua", nil, nil, tmp)
+  T.ok(err4:find("^luadock: badarg.lua:3: bad argument #1 to 'run' .-\nstack traceback:\n"),
+    "argument errors too: " .. T.show(err4))
 end)
 
 T.test("control characters in an error reach the terminal escaped", function()
@@ -161,7 +262,8 @@ T.test("SIGTERM raises an error: <close> values run, exit 1", function()
   local status = T.sh(cmd)
   T.eq(tonumber(status:match("(%d+)%s*$")), 1, "exit code")
   T.eq(read(mark), "closed", "the <close> handler ran")
-  T.ok((read(tmp .. "/term.err") or ""):find("terminated!", 1, true), "stderr says terminated")
+  local err = read(tmp .. "/term.err") or ""
+  T.ok(err:find("^luadock: [^\n]*term.lua:5: terminated!\n$"), "one line, at the script's line: " .. T.show(err))
 end)
 
 T.test("os.exit passes its code", function()
@@ -173,12 +275,24 @@ end)
 
 T.test("an unknown option: usage on stderr, non-zero exit", function()
   local out, err, code = run("--frobnicate")
-  T.ok(code ~= 0, "exit code " .. tostring(code))
-  T.ok(err:lower():find("usage", 1, true), "usage on stderr: " .. T.show(err))
+  T.eq(code, 2, "exit code")
+  T.ok(err:find("^luadock: unknown option '%-%-frobnicate'\nusage: "), "usage on stderr: " .. T.show(err))
   T.eq(out, "", "nothing on stdout")
-  local _, err2, code2 = run("-e")
-  T.ok(code2 ~= 0, "-e without code fails")
-  T.ok(err2 ~= "", "and says why")
+  for _, opt in ipairs { "-e", "-l", "-H" } do
+    local out2, err2, code2 = run("-e 'print(1)' " .. opt)
+    T.eq(code2, 2, opt .. " without a value fails")
+    T.eq(out2, "", opt .. ": nothing ran")
+    T.ok(err2:find("luadock: '" .. opt .. "' needs an argument\nusage: ", 1, true) == 1, opt .. " says why: " .. T.show(err2))
+  end
+  local _, err3, code3 = run("-x script.lua")
+  T.eq(code3, 2)
+  T.ok(err3:find("unknown option '-x'", 1, true), T.show(err3))
+end)
+
+T.test("--help tells how errors print and how to get a traceback", function()
+  local out = run("--help")
+  T.ok(out:find("--traceback", 1, true) and out:find("LUADOCK_TRACEBACK=1", 1, true), T.show(out))
+  T.ok(out:find("one line", 1, true), "the one-line form is described: " .. T.show(out))
 end)
 
 T.test("a syntax error in a script: exit 1 naming the file", function()

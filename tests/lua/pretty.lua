@@ -272,7 +272,7 @@ local API_NAMES = {
   "img:remove", "img:history", "prune_images", "volumes", "volume_create", "volume", "vol:remove",
   "prune_volumes", "networks", "network_create", "network", "net:connect", "net:disconnect",
   "net:remove", "prune_networks", "Error", "is_error", "errors", "schedule.every", "schedule.cron",
-  "schedule.run", "schedule.next", "schedule.history", "job", "backup", "restore", "parallel",
+  "schedule.run", "schedule.next", "schedule.history", "job", "backup", "restore", "parallel", "pp",
 }
 
 T.test("help has a text for every name of API.md", function()

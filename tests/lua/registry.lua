@@ -12,6 +12,7 @@
 -- the one image this file imports.
 local T = require "testlib"
 local docker = require "luadock"
+local registry = require "_registry"
 
 local d = docker.connect()
 local core = docker.core
@@ -23,7 +24,6 @@ local USER, PASS = "luadock", "pw-" .. RUN .. "-s3cret"
 local tmp = T.tmpdir()
 local refs = {}      -- references this file tagged or pulled: untagged at the end
 local made = {}      -- image ids this file made: removed at the end
-local pids = {}      -- registry processes
 
 local function ref_made(r) refs[#refs + 1] = r; return r end
 
@@ -31,59 +31,6 @@ local function write(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)
   f:close()
-end
-
--- Start docker-registry with a config in its own folder; returns the
--- "127.0.0.1:PORT" address once /v2/ answers.
-local function start_registry(name, extra)
-  local dir = tmp .. "/" .. name
-  assert(os.execute("mkdir -p " .. T.q(dir .. "/data")))
-  local port = T.free_port()
-  local cfg = dir .. "/config.yml"
-  write(cfg, table.concat({
-    "version: 0.1",
-    "log:",
-    "  level: error",
-    "  accesslog:",
-    "    disabled: true",
-    "storage:",
-    "  filesystem:",
-    "    rootdirectory: " .. dir .. "/data",
-    "  delete:",
-    "    enabled: true",
-    "http:",
-    "  addr: 127.0.0.1:" .. port,
-    "  secret: luadock-test-" .. RUN,
-    extra or "",
-  }, "\n") .. "\n")
-  -- The watchdog ends the registry when this process goes away.
-  local me = core.pid()
-  local cmd = string.format(
-    "docker-registry serve %s >%s 2>&1 & r=$!; echo $r; "
-      .. "( while kill -0 %d 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null ) "
-      .. ">/dev/null 2>&1 </dev/null &",
-    T.q(cfg), T.q(dir .. "/registry.log"), me)
-  local out = T.sh(cmd)
-  local pid = tonumber(out:match("%d+"))
-  assert(pid, "no pid from: " .. cmd)
-  pids[#pids + 1] = pid
-  local addr = "127.0.0.1:" .. port
-  local ok = pcall(T.wait_until, function()
-    local code = T.sh("curl -s -o /dev/null -w '%{http_code}' http://" .. addr .. "/v2/")
-    return code == "200" or code == "401"
-  end, 15, "registry " .. name)
-  if not ok then
-    local f = io.open(dir .. "/registry.log")
-    local log = f and f:read("a") or ""
-    if f then f:close() end
-    error("registry " .. name .. " did not come up on " .. addr .. ":\n" .. log, 0)
-  end
-  return addr
-end
-
-local function stop_registries()
-  for _, pid in ipairs(pids) do os.execute("kill " .. pid .. " 2>/dev/null") end
-  pids = {}
 end
 
 local function untag_all()
@@ -101,11 +48,11 @@ local test_img = d:image(T.image)
 T.test("the registries start", function()
   local _, found = T.sh("command -v docker-registry")
   T.ok(found, "docker-registry is installed (apt-get install docker-registry)")
-  REG = start_registry("open")
+  REG = registry.start(tmp, "open")
   local hash, hashed = T.sh("htpasswd -Bbn " .. T.q(USER) .. " " .. T.q(PASS))
   T.ok(hashed and hash:find(USER .. ":", 1, true), "htpasswd -Bbn (apt-get install apache2-utils)")
   write(tmp .. "/htpasswd", hash)
-  AUTHREG = start_registry("auth", table.concat({
+  AUTHREG = registry.start(tmp, "auth", table.concat({
     "auth:",
     "  htpasswd:",
     "    realm: luadock-test",
@@ -341,10 +288,10 @@ T.test("clean-up: tags, images, registries", function()
   T.ok(not exists(A("1")), "left " .. A("1"))
   if other then T.ok(not exists(other.id), "imported image left") end
   T.ok(exists(T.image), "test image untouched")
-  stop_registries()
+  registry.stop_all()
 end)
 
 untag_all()
-stop_registries()
+registry.stop_all()
 pcall(d.cleanup, d, {})
 T.done()

@@ -2,13 +2,15 @@
 -- a real pseudo-terminal: a private tmux server (-L luadock-test-<rand>) runs
 -- `luadock`, the test types with send-keys and reads the screen with
 -- capture-pane, polling with bounded waits. Covered: a bare expression prints,
--- a multi-line definition, an error and the REPL going on, line editing,
+-- a multi-line definition, an error and the REPL going on, engine and argument
+-- errors printed as one line at stdin:1 (no traceback), line editing,
 -- Ctrl-C at the prompt, history (Up arrow, the history file, reloaded by the
 -- next session), Tab completion of a global, a field and a container name from
 -- the engine, ps-style printing of a container list (when luadock.pretty
--- exists), Ctrl-C during a follow stream with the same client working after,
--- Ctrl-D ending with exit code 0, os.exit inside the REPL, the terminal
--- settings (stty -g) the same after as before, `-i script.lua`, and plain
+-- exists), a multi-line string (logs) printed as its lines, Ctrl-C during a
+-- follow stream with the same client working after, Ctrl-D ending with exit
+-- code 0, os.exit inside the REPL, the terminal settings (stty -g) the same
+-- after as before, `-i script.lua`, and plain
 -- script mode and -i from a non-terminal standard input; luadock.complete's
 -- parsing is also checked directly. The tmux server is killed at the end
 -- whatever happened (and by a watchdog if this process dies); the one
@@ -195,6 +197,21 @@ local function body()
     enter(S, [[print("still" .. "-here")]], "\nstill-here\n")
   end)
 
+  T.test("an engine error or a wrong argument prints one line, no traceback", function()
+    local missing = "luadock-repltest-missing-" .. docker.core.random_hex(6)
+    wait_prompt(S)
+    local line = string.format('docker.container("%s")', missing)
+    enter(S, line, "\nluadock: stdin:1: 404 No such container: "
+      .. missing .. " (GET /containers/" .. missing .. "/json)\n")
+    wait_prompt(S)
+    enter(S, "x = docker.run{ cmd = 'true' }",
+      "\nluadock: stdin:1: bad argument #1 to 'run' (field 'image': string expected, got nil)\n")
+    wait_prompt(S)
+    local s = screen(S)
+    local since = s:sub(T.ok(s:find(line, 1, true), "the typed line on the screen"))
+    T.ok(not since:find("stack traceback", 1, true), "no traceback printed; screen:\n" .. since)
+  end)
+
   T.test("line editing: C-b and Left move the cursor, the fix runs", function()
     type_text(S, "prnt(123)")
     keys(S, "C-b", "C-b", "C-b", "Left", "Left", "Left", "Left")
@@ -262,6 +279,20 @@ local function body()
     T.ok(s:find(ticker.short_id, 1, true), "the container's short id in the table")
   end)
 
+  T.test("a multi-line string prints as its lines, escaped", function()
+    wait_prompt(S)
+    -- the typed line holds none of the expected output: the escapes are Lua's
+    local s = enter(S, [["ml-" .. "a\27[1m\nml-" .. "b"]], "\nml-a\\x1b[1m\nml-b\n")
+    T.ok(not s:find('"ml-a', 1, true), "not a quoted literal")
+    wait_prompt(S)
+    T.wait_until(function() return select(2, ticker:logs{}:gsub("tick%-", "")) >= 2 end, 20, "two ticks")
+    type_text(S, "c:logs{tail=2}")
+    keys(S, "Enter")
+    s = wait_for(S, function(text) return text:find("c:logs{tail=2}\ntick%-%d+\ntick%-%d+\n") end, "log lines")
+    T.ok(not s:find('"tick-', 1, true), "logs print as lines, not a quoted literal")
+    enter(S, '"one-" .. "line"', '\n"one-line"\n', "a single-line string stays quoted")
+  end)
+
   T.test("Ctrl-C stops a follow stream; the same client works after", function()
     wait_prompt(S)
     type_text(S, "for s, l in c:lines{follow=true, tail=1} do print(l) end")
@@ -276,6 +307,8 @@ local function body()
     T.ok(took < 3, "prompt back within 3 s, took " .. took)
     local s = enter(S, 'print("ping=" .. tostring(docker.ping()))', "\nping=true\n")
     T.ok(s:find("interrupted", 1, true) or s:find("canceled", 1, true), "the interruption is reported")
+    local since = s:sub(T.ok(s:find("c:lines{follow=true, tail=1}", 1, true), "the loop on the screen"))
+    T.ok(not since:find("stack traceback", 1, true), "reported without a traceback: " .. since)
     enter(S, 'print("logs=" .. #c:logs{tail=1})', "\nlogs=")
   end)
 

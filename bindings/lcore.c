@@ -22,7 +22,7 @@ static int l_clock(lua_State *L)
     return 1;
 }
 
-/* core.sleep(seconds) -> true | nil, "canceled" */
+/* core.sleep(seconds) -> true | nil, "canceled" | nil, msg (past a shield's deadline) */
 static int l_sleep(lua_State *L)
 {
     lua_Number s = luaL_checknumber(L, 1);
@@ -41,6 +41,11 @@ static int l_sleep(lua_State *L)
         if (!shielded && ld_cancel_requested()) {
             luaL_pushfail(L);
             lua_pushliteral(L, "canceled");
+            return 2;
+        }
+        if (shielded && ld_now() >= shield_end) {   /* a clean-up's sleep is bounded too */
+            luaL_pushfail(L);
+            lua_pushliteral(L, "the clean-up's time limit has passed");
             return 2;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);

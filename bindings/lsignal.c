@@ -6,15 +6,17 @@
  * instruction of the main thread (a hook, as lua.c does), so `<close>`
  * values and pcall-based clean-up run. The host arms this around each chunk
  * it runs; under stock lua5.4, `require "luadock"` arms it for the rest of the
- * process (core.catch_interrupts), replacing lua.c's own SIGINT handler.
+ * process (core.catch_interrupts), replacing lua.c's own SIGINT handler, and
+ * entering a shield takes it back if lua.c put its own in place again.
  *
  * A shield (core.shield_set, used through luadock.shield) marks a thread as
  * doing clean-up until an absolute deadline: its calls ignore the cancel
  * flag (the binding gives them the deadline instead), the hook does not
  * raise inside it but waits until the shield is left, and signals that come
- * while any shield is up are held, never fatal. Outside shields, the
- * interruption error is raised once; further signals do not raise it again
- * (that would abort the clean-up the first one started). The way out of a
+ * while a shield is up, before its deadline, are held, never fatal.
+ * Outside shields, the interruption error is raised once; further signals
+ * do not raise it again (that would abort the clean-up the first one
+ * started). The way out of a
  * process that catches the error and goes on, or is stuck in C: a third
  * signal, or a second one when the first has not reached Lua within 1 s,
  * ends the process as the default action would.
@@ -35,8 +37,9 @@ static volatile sig_atomic_t received;       /* signals since the last reset */
 static volatile sig_atomic_t hook_pending;   /* the hook is set and has not run */
 static volatile sig_atomic_t deferred;       /* it ran inside a shield: raise later */
 static volatile sig_atomic_t shield_count;   /* threads inside a shield */
+static volatile double shield_until;         /* the latest deadline of those shields */
 static struct timespec armed_at;
-static int installed;
+static int installed, wanted;                /* armed now / for the whole process */
 
 static void arm_hook(void);
 
@@ -60,13 +63,26 @@ static void arm_hook(void)
     lua_sethook(main_L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }
 
+static double monotonic(const struct timespec *ts)
+{
+    return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
 static int pending_too_long(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double waited = (double)(now.tv_sec - armed_at.tv_sec) +
-                    (double)(now.tv_nsec - armed_at.tv_nsec) / 1e9;
-    return hook_pending && waited >= 1.0;
+    return hook_pending && monotonic(&now) - monotonic(&armed_at) >= 1.0;
+}
+
+/* A shield holds signals only until its deadline: one that is never left
+ * (a coroutine abandoned inside it) or overruns cannot make the process
+ * impossible to stop. */
+static int shield_holds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return shield_count > 0 && monotonic(&now) < shield_until;
 }
 
 static void die_by(int sig)
@@ -83,7 +99,7 @@ static void on_signal(int sig)
     if (!caught) {
         caught = sig;
         arm_hook();
-    } else if (shield_count > 0) {
+    } else if (shield_holds()) {
         static const char msg[] = "luadock: cleaning up first (bounded by its own time limit)\n";
         if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
             /* nothing to do: the message is a courtesy */
@@ -120,6 +136,8 @@ void ld_lua_interrupts_reset(void)
     if (main_L && lua_gethook(main_L) == stop_hook)
         lua_sethook(main_L, NULL, 0, 0);
     caught = received = hook_pending = deferred = 0;
+    shield_count = 0;   /* between chunks no shield is up; a leaked one is forgotten */
+    shield_until = 0;
     ld_cancel_reset();
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
@@ -163,6 +181,16 @@ void ld_lua_weak_keys(lua_State *L, const void *key)
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
+/* Under stock lua5.4, lua.c puts its own SIGINT handler in place around
+ * every chunk it runs: entering a shield takes ours back. */
+static void ensure_armed(lua_State *L)
+{
+    struct sigaction cur;
+    if (sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler != on_signal &&
+        cur.sa_handler != SIG_IGN)
+        ld_lua_interrupts_arm(L);
+}
+
 /* core.shield_set(deadline | nil) -> previous deadline | nil: the running
  * thread's shield (deadline in core.clock() seconds; nil leaves it). Leaving
  * the last shield of the main thread raises an interruption held meanwhile. */
@@ -180,10 +208,14 @@ static int l_shield_set(lua_State *L)
         lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
+    if (on && deadline > shield_until)
+        shield_until = deadline;
     if (on && !was)
         shield_count++;
-    else if (!on && was)
+    else if (!on && was && shield_count > 0)
         shield_count--;
+    if (on && wanted)
+        ensure_armed(L);
     if (!on && was && deferred && L == main_L) {
         deferred = 0;
         arm_hook();
@@ -198,18 +230,24 @@ static int l_shield_set(lua_State *L)
 /* core.shielded([co]) -> deadline | nil */
 static int l_shielded(lua_State *L)
 {
-    lua_State *co = lua_isthread(L, 1) ? lua_tothread(L, 1) : L;
-    double deadline;
-    if (ld_lua_shielded(co, &deadline))
-        lua_pushnumber(L, deadline);
-    else
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &shields_key) != LUA_TTABLE) {
         lua_pushnil(L);
+        return 1;
+    }
+    if (lua_isthread(L, 1))
+        lua_pushvalue(L, 1);
+    else
+        lua_pushthread(L);
+    if (lua_rawget(L, -2) != LUA_TNUMBER) {
+        lua_pushnil(L);
+    }
     return 1;
 }
 
 static int l_sentinel_gc(lua_State *L)
 {
     (void)L;
+    wanted = 0;
     ld_lua_interrupts_disarm();
     main_L = NULL;
     return 0;
@@ -228,6 +266,7 @@ static int l_catch_interrupts(lua_State *L)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
     }
     lua_pop(L, 1);
+    wanted = 1;
     if (!installed)
         ld_lua_interrupts_arm(L);
     return 0;

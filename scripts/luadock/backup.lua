@@ -109,7 +109,7 @@ end
 local function protected(limit, fn, finally)
   local done = false
   local _ <close> = setmetatable({}, { __close = function(_, err)
-    local fok, ferr = pcall(shield.run, limit, finally, done)
+    local fok, ferr = shield.try(limit, finally, done)
     if not fok and err == nil then error(ferr, 0) end
   end })
   local res = fn()
@@ -220,8 +220,15 @@ local function start_again(cli, client, c, timeout)
   errors.check(cli:container_start(c.id))
 end
 
-local function cleanup_limit(a)
-  return #a.stop * ((a.stop_timeout or 10) + 15) + 60
+-- Time for the shielded clean-up: each service may need its whole stop
+-- timeout again (a stop cut short is finished first) plus the calls.
+local function cleanup_limit(a, services)
+  local sum = 60
+  for _, c in ipairs(services) do
+    local own = c.attrs and c.attrs.Config and c.attrs.Config.StopTimeout
+    sum = sum + (a.stop_timeout or (type(own) == "number" and own >= 0 and own) or 10) + 15
+  end
+  return sum
 end
 
 local function backup(self, spec)
@@ -243,7 +250,7 @@ local function backup(self, spec)
   local helper = a.prefix .. a.volume .. "-" .. rand
   local stopped, final, record = {}, nil, nil
 
-  return protected(cleanup_limit(a), function()
+  return protected(cleanup_limit(a, services), function()
     record = recovery.begin(cli, a.volume, tmp)   -- what kill -9 would leave, written down first
     for _, c in ipairs(services) do
       if c.state == "running" then

@@ -286,13 +286,19 @@ function Container:__close(err)
   if self._removed then return end
   local cli = self._client._cli
   local wait = (self.attrs and self.attrs.Config and self.attrs.Config.StopTimeout) or 10
-  local ok, e = pcall(shield.run, wait + CLOSE_MARGIN, function()
+  local ok, e = shield.try(wait + CLOSE_MARGIN, function()
     local r, msg, code, detail = cli:container_stop(self.id, nil, { timeout = self._client._timeout + wait })
     if r == nil then
       local se = errors.from_core(msg, code, detail)
       if se.kind ~= "not_found" and se.kind ~= "conflict" then errors.raise(se) end
     end
-    errors.check_found(cli:container_delete(self.id, { force = true, v = true }))
+    local r, msg, code, detail = cli:container_delete(self.id, { force = true, v = true })
+    if r == nil then
+      local de = errors.from_core(msg, code, detail)
+      -- gone, or going: AutoRemove (remove = true) may be removing it already
+      local going = de.kind == "conflict" and tostring(de.message):match("already in progress")
+      if de.kind ~= "not_found" and not going then errors.raise(de) end
+    end
   end)
   self._removed = true
   if not ok and err == nil then error(e, 0) end

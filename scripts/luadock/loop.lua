@@ -18,8 +18,8 @@ util.mark()
 local M = {}
 
 local IO_SLICE = 0.2     -- a waiting call re-checks its timeouts and cancel this often
-local KILL_GRACE = 120   -- how long killed tasks may take to unwind (their clean-up is bounded too)
-local KILL_LIMIT = 180   -- bound on killing tasks, the grace and the closing included
+local KILL_GRACE = 60    -- how long killed tasks may take to unwind (their clean-up is bounded too)
+local KILL_MARGIN = 60   -- and then to close what is left
 local SLEEP, JOIN = {}, {}
 
 local tasks = {}                             -- live tasks, in spawn order
@@ -147,25 +147,27 @@ end
 
 -- End every task in list. First each is aborted (the call or sleep it waits
 -- in fails with kind "canceled" and msg) and the loop driven for up to
--- KILL_GRACE seconds, so the task unwinds as after any error: its pcall-based
+-- `grace` seconds (default KILL_GRACE), so the task unwinds as after any error: its pcall-based
 -- clean-up runs too, not only its to-be-closed values, and clean-up it does
 -- under a shield (luadock.shield) is never cut in half. A task still alive
 -- then is closed. This runs shielded itself, so a signal that comes
 -- meanwhile cannot leave the rest unclosed. From inside a task the loop
 -- cannot be driven: the tasks are closed at once.
-function M.kill_all(list, msg)
-  shield.run(KILL_LIMIT, function()
-    if not M.current() then
+function M.kill_all(list, msg, grace)
+  grace = grace or KILL_GRACE
+  shield.run(grace + KILL_MARGIN, function()
+    if grace > 0 and not M.current() then
       for _, t in ipairs(list) do M.abort(t, msg) end
-      local deadline = core.clock() + KILL_GRACE
+      local deadline = core.clock() + grace
       while any_alive(list) and core.clock() < deadline do M.step(0.2) end
     end
     for _, t in ipairs(list) do close_task(t, msg) end
   end)
 end
 
-function M.kill(t, msg)
-  M.kill_all({ t }, msg)
+-- kill_all for one task; grace = 0 closes it at once.
+function M.kill(t, msg, grace)
+  M.kill_all({ t }, msg, grace)
 end
 
 -- Resume what is ready, then wait at most max_wait seconds (< 0 or nil:

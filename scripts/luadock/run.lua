@@ -123,7 +123,7 @@ end
 -- so Ctrl-C, SIGTERM or a max_runtime cancel cannot stop it half-way; a
 -- failure here must not hide the error that brought us here.
 local function clean_up(cli, id, remove)
-  pcall(shield.run, CLEANUP_LIMIT, function()
+  shield.try(CLEANUP_LIMIT, function()
     if not remove then
       cli:container_kill(id, { signal = "KILL" })
       return
@@ -156,7 +156,7 @@ end
 -- engine is still creating it, the list may show it before a delete finds
 -- it (404). Shielded like clean_up.
 local function remove_by_tag(cli, t)
-  pcall(shield.run, CLEANUP_LIMIT, function()
+  shield.try(CLEANUP_LIMIT, function()
     local give_up, seen = core.clock() + LANDING_WAIT, false
     while true do
       local list = cli:container_list({ all = true, filters = { label = { CALL_LABEL .. "=" .. t } } })

@@ -174,7 +174,7 @@ local function police(run, now)
       iso(core.walltime()), one_line(job.name), job.max_runtime, killed)
     loop.abort(run.task, string.format("%s: max_runtime of %gs exceeded", job.name, job.max_runtime))
   elseif run.expired and over >= GRACE then
-    loop.kill(run.task, "max_runtime exceeded and no end within the grace time")
+    loop.kill(run.task, "max_runtime exceeded and no end within the grace time", 0)
   end
 end
 
@@ -359,10 +359,12 @@ function M.run(opts)
   local tasks, reason = {}, nil
   local guard <close> = setmetatable({}, { __close = function()
     running = false
-    core.trap_signals(false)
     local all = { table.unpack(tasks) }
     for run in pairs(active) do all[#all + 1] = run.task end
-    loop.kill_all(all, "schedule.run ended")
+    -- kill_all is shielded; the trap must outlast it, and go whatever happens
+    local ok, err = pcall(loop.kill_all, all, "schedule.run ended")
+    core.trap_signals(false)
+    if not ok then error(err, 0) end
   end })
   running = true
   core.trap_signals(true)

@@ -24,8 +24,8 @@ local function restore(prev)
 end
 
 function M.run(limit, fn, ...)
-  if type(limit) ~= "number" or limit ~= limit or limit <= 0 then
-    error("bad argument #1 to 'shield.run' (positive number of seconds expected, got "
+  if type(limit) ~= "number" or limit ~= limit or limit <= 0 or limit == math.huge then
+    error("bad argument #1 to 'shield.run' (positive finite number of seconds expected, got "
       .. (type(limit) == "number" and tostring(limit) or type(limit)) .. ")", 2)
   end
   if type(fn) ~= "function" then
@@ -37,6 +37,19 @@ function M.run(limit, fn, ...)
   core.shield_set(deadline)
   local _ <close> = restore(prev)
   return fn(...)
+end
+
+-- shield.try(limit, fn, ...) -> ok, ... like pcall(shield.run, limit, fn, ...),
+-- for clean-up whose own failure must not hide the error being handled:
+-- it swallows fn's errors, but not a Ctrl-C or SIGTERM that came while the
+-- shield was up (raised as the shield is left), which goes on up.
+function M.try(limit, fn, ...)
+  local r = table.pack(pcall(M.run, limit, fn, ...))
+  if not r[1] and core.interrupted() and type(r[2]) == "string"
+     and (r[2]:match("interrupted!$") or r[2]:match("terminated!$")) then
+    error(r[2], 0)
+  end
+  return table.unpack(r, 1, r.n)
 end
 
 -- Whether the running thread is shielded (its clean-up deadline, or nil).

@@ -1,11 +1,11 @@
--- tests/lua/_interrupt_child.lua — one operation of tests/lua/interrupt_matrix.lua,
+-- tests/lua/_interrupt_child.lua — one operation of the interruption matrix (_matrix.lua),
 -- run by the luadock host in a child process that the matrix interrupts
 -- (SIGINT, SIGTERM, a double signal, kill -9) at a chosen moment. Usage:
 --   luadock _interrupt_child.lua OP TAG LABEL [args...]
 -- Everything it creates carries LABEL=TAG (plus luadock's own labels). Ops:
 --   close VOL         a detached container held in a <close> variable, then a sleep
 --   backup VOL TO SVC docker.backup of VOL into TO, stopping SVC (stop_timeout 2)
---   run_rm            a one-shot run with remove = true of a 3 s sleep
+--   run_rm            a one-shot run with remove = true of a 60 s sleep
 --   parallel          docker.parallel of two tasks, each holding a <close> container
 --   schedule VOL TO SVC  schedule.run of a job holding a <close> container and
 --                     backing VOL up (run_now), for at most 30 s
@@ -32,7 +32,8 @@ if op == "close" then
 elseif op == "backup" then
   backup(arg[4], arg[5], arg[6])
 elseif op == "run_rm" then
-  d:run{ image = IMG, cmd = "sleep 3", remove = true, labels = labels }
+  -- long enough that only luadock's own kill, not AutoRemove, can end it in time
+  d:run{ image = IMG, cmd = "sleep 60", remove = true, labels = labels }
 elseif op == "parallel" then
   docker.parallel{
     function() local c <close> = holder(); docker.sleep(30) end,

@@ -86,6 +86,11 @@ end
 -- The promise for case c, once its process has exited. Returns nil or a
 -- description of what broke.
 local function broken(c)
+  local log = T.read(c.log) or ""
+  if c.sigs[1] ~= "KILL" and not (log:match("interrupted!\n") or log:match("terminated!\n")
+                                  or log:match("done\n")) then
+    return "the child ended neither by the signal nor by finishing"
+  end
   local ok = pcall(T.wait_until, function() return #leftovers(c.tag) == 0 end, 15)
   if not ok then
     local names = {}

@@ -242,23 +242,6 @@ docker.pp()
     T.ok(out:find("bad argument #1 to 'pp' (value expected)", 1, true), out)
   end)
 
-  T.test("stock lua5.4: require \"luadock\".pp and tostring of a list", function()
-    local _, have = T.sh("command -v lua5.4 >/dev/null 2>&1")
-    if not have then
-      print("# skipped: lua5.4 is not installed")
-      return
-    end
-    local cpath = (os.getenv("LUADOCK_BINARY_DIR") or "build") .. "/lua/?.so;;"
-    local script = string.format([[
-local docker = require "luadock"
-docker.pp(tostring(docker.connect():ps{ filters = { label = %q } }))
-]], TAG)
-    local out, ok = T.sh("LUA_CPATH=" .. T.q(cpath) .. " LUA_CPATH_5_4=" .. T.q(cpath) .. " lua5.4 -e "
-      .. T.q(script) .. " 2>&1")
-    T.ok(ok, out)
-    T.ok(out:match("^CONTAINER ID[^\n]*\n" .. ticker.short_id), out)
-  end)
-
   T.test("the REPL prints a multi-line result as its lines", function()
     local c = d:run{ image = T.image, detach = true, labels = { ["luadock.test"] = "printing-" .. RUN },
       cmd = { "sh", "-c", "printf 'first\\nsecond \\033[2J\\nthird\\n'" } }

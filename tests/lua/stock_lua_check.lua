@@ -129,9 +129,44 @@ check("the event loop: docker.parallel and a schedule", function()
   schedule.configure{ history = false, log = function(l) lines[#lines + 1] = l end }
   local n = 0
   local job = schedule.every(0.2, function() n = n + 1 docker.ping() end, { name = "stock" })
-  eq(schedule.run{ ["until"] = os.time() + 2 }, "until", "run returns")
+  eq(schedule.run{ duration = 2 }, "until", "run returns")
   job:cancel()
   assert(n >= 3 and #lines == n, n .. " runs, " .. #lines .. " lines")
+end)
+
+check("lists print as docker tables; docker.pp", function()
+  local list = docker.ps{ all = true, filters = { label = { "luadock.nosuch=" .. tostring(os.time()) } } }
+  assert(tostring(list):match("^CONTAINER ID%s+IMAGE%s+COMMAND"), tostring(list))
+  local out = {}
+  local real = io.stdout
+  io.stdout = { write = function(_, ...) for _, v in ipairs{ ... } do out[#out + 1] = v end end,
+                flush = function() end }
+  local ok, err = pcall(docker.pp, { a = 1 })
+  io.stdout = real
+  assert(ok, err)
+  assert(table.concat(out):match("a = 1"), table.concat(out))
+end)
+
+-- Under stock lua5.4 the promises hold too: a <close> container is removed
+-- when the script gets SIGINT (lua.c's own handler would not let its stop run).
+check("SIGINT under stock lua5.4: the <close> container is removed", function()
+  local label = "luadock.test.stock=" .. tostring(os.time()) .. "-" .. tostring(math.random(1e6))
+  local k, v = label:match("^([^=]+)=(.*)$")
+  local script = string.format([[
+    local docker = require "luadock"
+    local c <close> = docker.run{ image = %q, detach = true, cmd = "sleep 60", stop_timeout = 1,
+                                  labels = { [%q] = %q } }
+    print("up") io.stdout:flush()
+    docker.sleep(30)
+  ]], IMAGE, k, v)
+  local f = assert(io.popen("lua5.4 -e '" .. script:gsub("'", "'\\''") .. "' & p=$!; "
+    .. "sleep 2; kill -INT $p; wait $p; echo status=$?", "r"))
+  local out = f:read("a")
+  f:close()
+  assert(out:match("up\n"), out)
+  assert(not out:match("status=0"), out)
+  local left = docker.ps{ all = true, filters = { label = { label } } }
+  eq(#left, 0, "containers left after SIGINT (" .. out .. ")")
 end)
 
 print(string.format("%d passed, %d failed", passed, failed))

@@ -312,6 +312,20 @@ local function body()
     enter(S, 'print("logs=" .. #c:logs{tail=1})', "\nlogs=")
   end)
 
+  T.test("Ctrl-C in the REPL: a <close> container is stopped and removed", function()
+    wait_prompt(S)
+    local tag = NAME .. "-close"
+    type_text(S, string.format('do local w <close> = docker.run{ image = %q, detach = true, cmd = "sleep 60", '
+      .. 'stop_timeout = 1, labels = { ["luadock.test.repl"] = %q } }; print("held " .. w.short_id); '
+      .. 'docker.sleep(30) end', T.image, tag))
+    keys(S, "Enter")
+    wait_for(S, function(text) return text:find("held %x+") end, "the container to run")
+    keys(S, "C-c")
+    wait_prompt(S, "the prompt after Ctrl-C", 10)
+    local left = docker.ps{ all = true, filters = { label = { "luadock.test.repl=" .. tag } } }
+    T.eq(#left, 0, "the <close> container is gone when the prompt is back")
+  end)
+
   T.test("Ctrl-D exits with code 0 and the history file has the lines", function()
     wait_prompt(S)
     enter(S, [[print("last".."-line")]], "\nlast-line\n")

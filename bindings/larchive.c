@@ -51,7 +51,10 @@ static const char *const *check_patterns(lua_State *L, int idx, const char *fnam
 static const char *opt_segment(lua_State *L, int idx, const char *field, const char *fname,
                                int arg, int dot_ok)
 {
-    int t = lua_getfield(L, idx, field);
+    /* raw: the string then stays anchored in the table after the pop (an
+     * __index could hand out a string nothing else holds) */
+    lua_pushstring(L, field);
+    int t = lua_rawget(L, idx);
     if (t != LUA_TNIL && t != LUA_TSTRING)
         luaL_error(L, "bad argument #%d to '%s' (field '%s': string expected, got %s)", arg,
                    fname, field, luaL_typename(L, -1));

@@ -195,6 +195,8 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     snprintf(s->path, sizeof s->path, "%s", req->path);
     double timeout = req->timeout == 0 ? c->timeout : req->timeout;
     double until = timeout > 0 ? ld_now() + timeout : 0;
+    if (req->deadline > 0 && (until == 0 || ld_now() + req->deadline < until))
+        until = ld_now() + req->deadline;   /* a shielded clean-up's bound, for one */
     const char *host = c->host.kind == LD_HOST_UNIX ? "docker" : c->host.hostname;
     int rc = ld_buf_appendf(&head, "%s %s/v%s%s%s%s HTTP/1.1\r\nHost: %s\r\n"
                             "Connection: Upgrade\r\nUpgrade: tcp\r\n", req->method,

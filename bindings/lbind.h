@@ -6,6 +6,7 @@
 #ifndef LUADOCK_LBIND_H
 #define LUADOCK_LBIND_H
 
+#include <signal.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include "luadock.h"
@@ -54,6 +55,10 @@ void ld_lua_interrupts_arm(lua_State *L);
 void ld_lua_interrupts_disarm(void);
 /* Forget a caught signal and clear the cancel flag (the next chunk starts clean). */
 void ld_lua_interrupts_reset(void);
+/* Install handler for SIGINT and SIGTERM (each blocks both while it runs);
+ * the previous actions go to old_int / old_term when not NULL. */
+void ld_lua_catch_signals(void (*handler)(int), struct sigaction *old_int,
+                          struct sigaction *old_term);
 /* Push "SIGINT", "SIGTERM" or nil. */
 void ld_lua_push_signal_name(lua_State *L, int sig);
 /* Push the registry table at key (weak keys), made on first use. */

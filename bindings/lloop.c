@@ -137,17 +137,10 @@ static int l_trap_signals(lua_State *L)
 {
     int on = lua_toboolean(L, 1);
     if (on && !trapped) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_trapped_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaddset(&sa.sa_mask, SIGINT);
-        sigaddset(&sa.sa_mask, SIGTERM);
         if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
             wake_pipe[0] = wake_pipe[1] = -1;   /* then only EINTR wakes the wait */
         caught = 0;
-        sigaction(SIGINT, &sa, &saved_int);
-        sigaction(SIGTERM, &sa, &saved_term);
+        ld_lua_catch_signals(on_trapped_signal, &saved_int, &saved_term);
         trapped = 1;
     } else if (!on) {
         if (trapped)   /* else a second signal restored them already */

@@ -133,10 +133,8 @@ end
 -- Archives of `volume` in `dir`, oldest first: { name=, stamp=, n= }.
 local function archives(dir, volume)
   local out = {}
-  local p = io.popen("ls -1A " .. q(dir) .. " 2>/dev/null")
-  if not p then return out end
   local prefix = volume .. "-"
-  for line in p:lines() do
+  for _, line in ipairs(util.list_dir(dir)) do
     if line:sub(1, #prefix) == prefix then
       local rest = line:sub(#prefix + 1)
       local stamp, n = rest:match("^(" .. STAMP_PAT .. ")%-(%d+)%.tar%.gz$")
@@ -144,7 +142,6 @@ local function archives(dir, volume)
       if stamp then out[#out + 1] = { name = line, stamp = stamp, n = tonumber(n) } end
     end
   end
-  p:close()
   table.sort(out, function(a, b)
     if a.stamp ~= b.stamp then return a.stamp < b.stamp end
     return a.n < b.n

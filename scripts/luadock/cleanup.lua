@@ -105,8 +105,7 @@ function M.install(Client)
       local r, msg, code, detail = ...
       if r == nil then
         local e = errors.from_core(msg, code, detail)
-        -- gone, or going: an AutoRemove container the engine is removing itself
-        local going = e.kind == "conflict" and tostring(e.message):match("already in progress")
+        local going = errors.removal_underway(e)   -- AutoRemove is at it: gone soon
         if going then list[#list + 1] = name end
         if e.kind ~= "not_found" and not going then first_err = first_err or e end
         return

@@ -295,9 +295,7 @@ function Container:__close(err)
     local r, msg, code, detail = cli:container_delete(self.id, { force = true, v = true })
     if r == nil then
       local de = errors.from_core(msg, code, detail)
-      -- gone, or going: AutoRemove (remove = true) may be removing it already
-      local going = de.kind == "conflict" and tostring(de.message):match("already in progress")
-      if de.kind ~= "not_found" and not going then errors.raise(de) end
+      if de.kind ~= "not_found" and not errors.removal_underway(de) then errors.raise(de) end
     end
   end)
   self._removed = true

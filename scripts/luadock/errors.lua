@@ -84,6 +84,12 @@ function M.check(v, msg, code, detail)
 end
 
 -- Like check, but a not_found failure returns nil instead of raising.
+-- The engine's 409 for a container it is removing already (AutoRemove, or
+-- a delete of another caller): for whoever wanted it gone, that is success.
+function M.removal_underway(e)
+  return e.kind == "conflict" and tostring(e.message):match("already in progress") ~= nil
+end
+
 function M.check_found(v, msg, code, detail)
   if v == nil and msg ~= nil then
     local e = M.from_core(msg, code, detail)

@@ -82,21 +82,15 @@ end
 
 local function records()
   local out = {}
-  local p = io.popen("ls -1A '" .. M.dir():gsub("'", "'\\''") .. "' 2>/dev/null")
-  if not p then return out end
-  for name in p:lines() do
+  for _, name in ipairs(util.list_dir(M.dir())) do
     if name:match("%.stopped$") then out[#out + 1] = M.dir() .. "/" .. name end
   end
-  p:close()
   table.sort(out)
   return out
 end
 
 local function gone(r)
-  return session.is_stale({
-    [session.MANAGED] = "1", [session.HOST] = r.host, [session.PID] = r.pid,
-    [session.PIDSTART] = r.pidstart,
-  })
+  return session.process_gone(r.host, r.pid, r.pidstart)
 end
 
 -- Start again what dead backups of this engine left stopped (only those of

@@ -129,7 +129,7 @@ local function clean_up(cli, id, remove)
       return
     end
     local r, msg, code, detail = cli:container_delete(id, { force = true, v = true })
-    if r == nil and errors.from_core(msg, code, detail).kind == "conflict" then
+    if r == nil and errors.removal_underway(errors.from_core(msg, code, detail)) then
       -- the engine is removing it already (AutoRemove): let it finish
       cli:container_wait(id, { condition = "removed" }, { timeout = false })
     end

@@ -77,22 +77,27 @@ function M.is_managed(labels, kind)
     and (kind == nil or labels[M.KIND] == kind)
 end
 
--- True when labels prove the creating process is gone: created on this host
--- by a pid that no longer exists, is a zombie (dead, not yet reaped: common
--- in containers without an init), or now belongs to a process started at
--- another time. Objects from other hosts, or without these labels, are never
--- called stale (nothing is proven).
-function M.is_stale(labels)
-  if not M.is_managed(labels) then return false end
-  if labels[M.HOST] ~= M.host then return false end
-  local pid = math.tointeger(tonumber(labels[M.PID] or ""))
+-- True when a process (host name, pid and start time, as strings from
+-- labels or a record) is proven gone: on this host, a pid that no longer
+-- exists, is a zombie (dead, not yet reaped: common in containers without an
+-- init), or now belongs to a process started at another time. Another
+-- host's process, or a malformed pid, is never called gone (nothing proven).
+function M.process_gone(host, pid, pidstart)
+  if host ~= M.host then return false end
+  pid = math.tointeger(tonumber(pid or ""))
   if not pid or pid <= 0 or pid >= 1 << 22 then return false end   -- no such pid can exist: nothing proven
   if not core.pid_alive(pid) then return true end
   local state, start = pid_stat(pid)
   if state == "Z" then return true end                 -- dead, only not reaped yet
-  local want = labels[M.PIDSTART]
-  if start and want and want ~= "" and start ~= want then return true end
+  if start and pidstart and pidstart ~= "" and start ~= pidstart then return true end
   return false
+end
+
+-- True when labels prove the object's creating process is gone (see
+-- process_gone); objects without luadock's labels are never stale.
+function M.is_stale(labels)
+  if not M.is_managed(labels) then return false end
+  return M.process_gone(labels[M.HOST], labels[M.PID], labels[M.PIDSTART])
 end
 
 return M

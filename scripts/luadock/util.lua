@@ -312,4 +312,15 @@ function M.state_dir()
   return base .. "/luadock"
 end
 
+-- The names in folder `dir` (dotfiles too), or an empty list when it is
+-- missing or unreadable. Lua has no directory listing: ls does it.
+function M.list_dir(dir)
+  local out = {}
+  local p = io.popen("ls -1A '" .. tostring(dir):gsub("'", "'\\''") .. "' 2>/dev/null")
+  if not p then return out end
+  for name in p:lines() do out[#out + 1] = name end
+  p:close()
+  return out
+end
+
 return M

@@ -71,6 +71,13 @@ end
 
 local function finished(c) return T.read(c.rcfile) ~= nil end
 
+local function all_exited(batch, seconds)
+  T.wait_until(function()
+    for _, c in ipairs(batch) do if not finished(c) then return false end end
+    return true
+  end, seconds, "the children of a batch to exit")
+end
+
 local function leftovers(tag)
   return d:containers{ all = true, filters = { label = { L .. "=" .. tag } } }
 end
@@ -135,10 +142,7 @@ function M.matrix(ops)
         if c.service then c.res = service(c.tag:sub(#RUN + 2)); services = true end
         launch(c)
       end
-      T.wait_until(function()
-        for _, c in ipairs(batch) do if not finished(c) then return false end end
-        return true
-      end, 120, "a batch of interrupted children to exit")
+      all_exited(batch, 120)
       -- a stop the engine might still finish would show by now (stop_timeout 2)
       if services then docker.sleep(3) end
       for _, c in ipairs(batch) do
@@ -169,10 +173,7 @@ function M.kill9_backup()
       batch[#batch + 1] = c
       launch(c)
     end
-    T.wait_until(function()
-      for _, c in ipairs(batch) do if not finished(c) then return false end end
-      return true
-    end, 60, "the killed children")
+    all_exited(batch, 60)
     local r = d:cleanup{ stale = true, labels = mine() }
     T.ok(type(r.containers) == "table")
     docker.sleep(3)

@@ -180,5 +180,22 @@ int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err
     return 0;
 }
 
+/* How every connection to the engine is made, for the transfers on the
+ * multi handle (transport.c) and the hijacked ones (hijack.c) alike: the
+ * socket or address, no proxy, http only, the connect timeout, and who is
+ * calling (the docker CLI sends Docker-Client/<version>, docker-py
+ * docker-sdk-python/<version>). */
+void ld_client_connection_options(ld_client *c, CURL *e)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "luadock/" LD_VERSION " (linux)");
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
+    if (c->host.kind == LD_HOST_UNIX)
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
+    else
+        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+}
 
 ld_client *ld_clients_live(void) { return live_clients; }

@@ -159,13 +159,7 @@ static int connect_raw(ld_stream *s, ld_error *err)
     }
     curl_easy_setopt(s->raw, CURLOPT_URL, url);
     curl_easy_setopt(s->raw, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(s->raw, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(s->raw, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(s->raw, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
-    if (c->host.kind == LD_HOST_UNIX)
-        curl_easy_setopt(s->raw, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
-    else
-        curl_easy_setopt(s->raw, CURLOPT_TCP_KEEPALIVE, 1L);
+    ld_client_connection_options(c, s->raw);
     CURLcode rc = curl_easy_perform(s->raw);
     if (rc != CURLE_OK) {
         long os_errno = 0;
@@ -199,6 +193,7 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
         until = ld_now() + req->deadline;   /* a shielded clean-up's bound, for one */
     const char *host = c->host.kind == LD_HOST_UNIX ? "docker" : c->host.hostname;
     int rc = ld_buf_appendf(&head, "%s %s/v%s%s%s%s HTTP/1.1\r\nHost: %s\r\n"
+                            "User-Agent: luadock/" LD_VERSION " (linux)\r\n"
                             "Connection: Upgrade\r\nUpgrade: tcp\r\n", req->method,
                             c->host.kind == LD_HOST_TCP ? c->host.base_path : "",
                             c->api_version, req->path, req->query ? "?" : "",

@@ -94,6 +94,8 @@ extern const ld_request ld_ping_request;       /* GET /_ping, unversioned */
 int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err);
 int ld_client_ensure_version(ld_client *c, ld_error *err);   /* blocking GET /_ping */
 int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err);
+/* Set how e connects to c's engine (address, protocols, timeout, User-Agent). */
+void ld_client_connection_options(ld_client *c, CURL *e);
 
 /* transport.c */
 int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,

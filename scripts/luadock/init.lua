@@ -1,7 +1,8 @@
 -- luadock: what `require "luadock"` returns. It wraps the C module
 -- luadock.core into the friendly API of scripts/luadock/API.md: docker.connect
--- (the engine chosen by luadock.endpoint), docker.contexts and the Client class (system calls here; containers, run, images and cleanup are
--- installed by their own modules), every client method mirrored as a module
+-- (the engine chosen by luadock.endpoint), docker.contexts and the Client
+-- class (system calls here; containers, run, images and cleanup are installed
+-- by their own modules), every client method mirrored as a module
 -- function on a default client created on first use (docker.ps()), and the
 -- small utilities docker.clock, docker.sleep, docker.pp, docker.Error,
 -- docker.is_error, docker.VERSION. Engine failures raise docker.Error values;

@@ -415,6 +415,16 @@ T.test("tls given without a host while DOCKER_CONTEXT names a context is refused
   T.eq(r, { host = "tcp://127.0.0.1:9", source = "argument", tls = { cert = "c", key = "k", verify = true } })
 end)
 
+T.test("the REPL's completion asks the current context's engine", function()
+  local before = log_size(front_b)
+  local out, err, code = child("DOCKER_CONTEXT=ctx-b", "local c = require('luadock.complete'); "
+    .. "print(type(c.candidates('docker.volume(\"', '')))")
+  T.eq(code, 0, err)
+  T.eq(out, "table\n")
+  local log = (T.read(front_b.log) or ""):sub(before + 1)
+  T.ok(log:find("GET /v[%d.]+/volumes"), "the volume names came through " .. front_b.sock .. ": " .. log:sub(1, 300))
+end)
+
 T.test("help topics for connect, contexts and d:context", function()
   local help = require "luadock.help"
   T.ok(help.topic_text("contexts"):find("current", 1, true))

@@ -310,12 +310,14 @@ local function default_host()
 end
 
 -- Every context, "default" included: { name=, host=, description=,
--- current=bool } (plus error= for a context without a docker endpoint).
+-- current=bool } (plus error= for a context without a docker endpoint, and
+-- for a current context, from DOCKER_CONTEXT or config.json, that does not exist).
 function M.list()
   local current = M.current()
   local out = { { name = "default", host = default_host(), description = M.DEFAULT_DESCRIPTION,
     current = current == "default" } }
   local dir = M.config_dir() .. "/contexts/meta"
+  local found_current = current == "default"
   for _, id in ipairs(util.list_dir(dir)) do
     local path = dir .. "/" .. id .. "/meta.json"
     local meta = read_json(path)
@@ -323,7 +325,13 @@ function M.list()
       local ctx = parse_meta(meta, path)
       out[#out + 1] = { name = ctx.name, host = ctx.host or "", description = ctx.description,
         current = ctx.name == current, error = ctx.error }
+      found_current = found_current or ctx.name == current
     end
+  end
+  if not found_current then
+    -- a current context that does not exist is shown with its error (docker 28)
+    out[#out + 1] = { name = current, host = "", description = "", current = true,
+      error = string.format("context %q: context not found", current) }
   end
   table.sort(out, function(x, y) return natural_less(x.name, y.name) end)
   return out

@@ -59,8 +59,9 @@ topic("contexts", [[
 docker.contexts() -> array of { name=, host=, description=, current= }
   The docker CLI's contexts ($DOCKER_CONFIG/contexts), "default" included,
   in the order of `docker context ls`. current is true for the one
-  docker.connect() would use. A context without a docker endpoint has
-  host "" and error=. Raises "io" for a malformed meta.json or config.json.]])
+  docker.connect() would use. A context without a docker endpoint, and a
+  current one that does not exist, have host "" and error=.
+  Raises "io" for a malformed meta.json or config.json.]])
 topic("Client", [[
 Client (from docker.connect)
   Has every call of the System, Containers, Images, Volumes, Networks and

@@ -260,7 +260,7 @@ local function cli_list(cli_path, env)
     if line:match("^{") then
       local j = T.ok(core.json_decode(line), "JSON line: " .. line)
       rows[#rows + 1] = { name = j.Name, host = j.DockerEndpoint, description = j.Description,
-        current = j.Current }
+        current = j.Current, error = (j.Error or "") ~= "" and j.Error or nil }
     end
   end
   return rows
@@ -278,6 +278,34 @@ T.test("docker.contexts() matches `docker context ls` of every docker CLI", func
     end
   end
   print("# compared with: " .. table.concat(paths, ", "))
+end)
+
+T.test("a current context that does not exist is listed with its error", function()
+  local rows = child_json("DOCKER_CONTEXT=nope", "docker.contexts()")
+  T.eq(#rows, #contexts + 2)
+  local row
+  for _, r in ipairs(rows) do if r.name == "nope" then row = r end end
+  T.eq(row, { name = "nope", host = "", description = "", current = true,
+    error = 'context "nope": context not found' })
+  local compared = {}
+  for _, p in ipairs(cli_paths()) do
+    local _, ok = cli("context ls", p, "DOCKER_CONTEXT=nope")
+    if ok then   -- docker 28 lists it; docker 20.10 refuses to list at all
+      local theirs = cli_list(p, "DOCKER_CONTEXT=nope")
+      local mine = {}
+      for i, r in ipairs(rows) do
+        mine[i] = { name = r.name, host = r.host, description = r.description, current = r.current }
+        if r.error then
+          local e = theirs[i] and theirs[i].error or ""
+          T.eq(e:sub(1, #r.error), r.error, p .. ": the error of " .. r.name)
+          theirs[i].error = nil
+        end
+      end
+      T.eq(mine, theirs, p)
+      compared[#compared + 1] = p
+    end
+  end
+  print("# compared with: " .. (#compared > 0 and table.concat(compared, ", ") or "none (every CLI refused)"))
 end)
 
 T.test("the default context in the list: DOCKER_HOST as the CLI shows it, TLS gives :2376", function()

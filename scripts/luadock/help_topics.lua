@@ -40,9 +40,10 @@ topic("connect", [[
 docker.connect([host | { host=, context=, tls=, timeout=, api_version= }]) -> Client
   Opens a client. With no argument the docker CLI's rules pick the engine:
   DOCKER_HOST (non-empty) > DOCKER_CONTEXT > currentContext in
-  $DOCKER_CONFIG/config.json (default ~/.docker) > the "default" context:
-  DOCKER_HOST, else unix:///var/run/docker.sock. DOCKER_TLS_VERIFY, DOCKER_TLS,
-  DOCKER_CERT_PATH apply to "default" only; DOCKER_API_VERSION pins the version.
+  $DOCKER_CONFIG/config.json (default ~/.docker) > unix:///var/run/docker.sock.
+  DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH apply to DOCKER_HOST and to
+  a host given here, never to a named context. DOCKER_API_VERSION pins the
+  API version. help "contexts" lists the contexts.
   host         "unix:///path.sock", "tcp://host:port", "ssh://user@host"
   context      a docker CLI context by name (its host and TLS files); not
                with host or tls; "default" is DOCKER_HOST / the local socket

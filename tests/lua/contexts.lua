@@ -201,6 +201,21 @@ T.test("docker context use default removes currentContext", function()
   must_cli("context use ctx-a")   -- the listing cases below expect a current context
 end)
 
+T.test("without DOCKER_CONFIG (or with it empty) the contexts live in ~/.docker", function()
+  local home = work .. "/home"
+  assert(os.execute("mkdir -p " .. T.q(home)))
+  local out, ok = T.sh(string.format("%s DOCKER_CONFIG=%s docker context create home-ctx --docker host=%s 2>&1 && "
+    .. "DOCKER_CONFIG=%s docker context use home-ctx 2>&1", CLEAN, T.q(home .. "/.docker"), T.q(front_b.host),
+    T.q(home .. "/.docker")))
+  T.ok(ok, out)
+  for _, env in ipairs { "DOCKER_CONFIG= HOME=" .. T.q(home), "-u DOCKER_CONFIG HOME=" .. T.q(home) } do
+    local cmd = string.format("%s %s %s -e %s 2>&1", CLEAN, env, T.q(BIN),
+      T.q("local d = docker.connect(); print(d:context(), d:host(), d:ping(), #docker.contexts())"))
+    local got = T.sh(cmd)
+    T.eq(got, "home-ctx\t" .. front_b.host .. "\ttrue\t2\n", env)
+  end
+end)
+
 -- ---- TLS of contexts ------------------------------------------------------------------
 
 local function resolve_in_child(name, env)

@@ -71,28 +71,35 @@ end
 
 -- ---- the fronts and the contexts --------------------------------------------------
 
-local front_a = F.proxy(work, { name = "a", fork = true, verbose = true })
-local front_b = F.proxy(work, { name = "b", fork = true, verbose = true })
-local tcp_port = T.free_port()
-F.spawn("socat " .. T.q("TCP-LISTEN:" .. tcp_port .. ",bind=127.0.0.1,fork,reuseaddr") .. " "
-  .. T.q("UNIX-CONNECT:" .. F.ENGINE_SOCKET), work .. "/tcp.log")
-F.wait_for(function()
-  return T.sh("cat /proc/net/tcp"):find(string.format(":%04X 00000000:0000 0A", tcp_port)) ~= nil
-end, 10, "the tcp front on 127.0.0.1:" .. tcp_port)
-
--- throwaway certificates: a CA and a client certificate it signed
+-- Set-up failures end the run, but never leave a front running.
+local front_a, front_b, tcp_port
 local certs = work .. "/certs"
 local function openssl(args)
   local out, ok = T.sh("openssl " .. args .. " 2>&1")
   assert(ok, "openssl " .. args .. ": " .. out)
 end
-assert(os.execute("mkdir -p " .. T.q(certs)))
-openssl("req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=luadock-test-ca -keyout "
-  .. T.q(certs .. "/ca-key.pem") .. " -out " .. T.q(certs .. "/ca.pem"))
-openssl("req -newkey rsa:2048 -nodes -subj /CN=luadock-client -keyout " .. T.q(certs .. "/key.pem")
-  .. " -out " .. T.q(certs .. "/client.csr"))
-openssl("x509 -req -days 1 -in " .. T.q(certs .. "/client.csr") .. " -CA " .. T.q(certs .. "/ca.pem")
-  .. " -CAkey " .. T.q(certs .. "/ca-key.pem") .. " -CAcreateserial -out " .. T.q(certs .. "/cert.pem"))
+local set_up, set_up_err = pcall(function()
+  front_a = F.proxy(work, { name = "a", fork = true, verbose = true })
+  front_b = F.proxy(work, { name = "b", fork = true, verbose = true })
+  tcp_port = T.free_port()
+  F.spawn("socat " .. T.q("TCP-LISTEN:" .. tcp_port .. ",bind=127.0.0.1,fork,reuseaddr") .. " "
+    .. T.q("UNIX-CONNECT:" .. F.ENGINE_SOCKET), work .. "/tcp.log")
+  F.wait_for(function()
+    return T.sh("cat /proc/net/tcp"):find(string.format(":%04X 00000000:0000 0A", tcp_port)) ~= nil
+  end, 10, "the tcp front on 127.0.0.1:" .. tcp_port)
+  -- throwaway certificates: a CA and a client certificate it signed
+  assert(os.execute("mkdir -p " .. T.q(certs)))
+  openssl("req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=luadock-test-ca -keyout "
+    .. T.q(certs .. "/ca-key.pem") .. " -out " .. T.q(certs .. "/ca.pem"))
+  openssl("req -newkey rsa:2048 -nodes -subj /CN=luadock-client -keyout " .. T.q(certs .. "/key.pem")
+    .. " -out " .. T.q(certs .. "/client.csr"))
+  openssl("x509 -req -days 1 -in " .. T.q(certs .. "/client.csr") .. " -CA " .. T.q(certs .. "/ca.pem")
+    .. " -CAkey " .. T.q(certs .. "/ca-key.pem") .. " -CAcreateserial -out " .. T.q(certs .. "/cert.pem"))
+end)
+if not set_up then
+  F.kill_all()
+  error("set-up failed: " .. tostring(set_up_err), 0)
+end
 
 local TLS_PORT = T.free_port()   -- nothing listens there: TLS contexts are only resolved
 local contexts = {

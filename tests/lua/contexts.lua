@@ -421,6 +421,12 @@ T.test("a context without a docker endpoint, and one without a host", function()
   local got = child_json("", "(function() local d = docker.connect{ context = 'nohost' }; "
     .. "return { d:host(), d:ping() } end)()", broken)
   T.eq(got, { "unix:///var/run/docker.sock", true })
+  -- a Host core cannot parse: core's reason, prefixed with the context
+  local meta3 = broken .. "/contexts/meta/" .. sha256.hex("badhost")
+  assert(os.execute("mkdir -p " .. T.q(meta3)))
+  write(meta3 .. "/meta.json", '{"Name":"badhost","Endpoints":{"docker":{"Host":"bogus://x"}}}')
+  e = child_json("", "select(2, pcall(docker.connect, { context = 'badhost' }))", broken)
+  T.ok(tostring(e.message):find('^context "badhost": .*"bogus://x"'), T.show(e))
   assert(os.execute("rm -rf " .. T.q(broken .. "/contexts")))
 end)
 

@@ -109,8 +109,15 @@ local function engine_client()
   if not client or client_timeout ~= M.timeout then
     local docker = require "luadock"
     -- the default client's engine, with a short timeout of its own: a hung
-    -- engine must not freeze the prompt for a minute
-    client = docker.connect{ host = docker.default_client():host(), timeout = M.timeout }
+    -- engine must not freeze the prompt for a minute. A named context is
+    -- reopened by name, so its TLS files come along.
+    local d = docker.default_client()
+    local ctx = d:context()
+    if ctx and ctx ~= "default" then
+      client = docker.connect{ context = ctx, timeout = M.timeout }
+    else
+      client = docker.connect{ host = d:host(), timeout = M.timeout }
+    end
     client_timeout = M.timeout
   end
   return client

@@ -5,7 +5,8 @@
 
 -- Sections and their topics, in the order help(docker) lists them.
 local SECTIONS = {
-  { "Loading and utilities", { "VERSION", "connect", "Client", "default_client", "host", "close",
+  { "Loading and utilities", { "VERSION", "connect", "contexts", "Client", "default_client", "host",
+    "context", "close",
     "clock", "sleep", "session", "interactive", "help", "pp" } },
   { "System", { "ping", "version", "info", "df", "api_version", "events" } },
   { "Containers", { "run", "create", "containers", "ps", "container", "prune_containers",
@@ -36,21 +37,38 @@ topic("VERSION", [[
 docker.VERSION -> string
   The luadock release, e.g. "0.1.0".]])
 topic("connect", [[
-docker.connect([host | { host=, timeout=, api_version=, tls= }]) -> Client
-  Opens a client. With no argument: DOCKER_HOST (default unix:///var/run/docker.sock)
-  and DOCKER_API_VERSION, as the docker CLI reads them.
-  host         "unix:///path.sock", "tcp://host:port"
+docker.connect([host | { host=, context=, tls=, timeout=, api_version= }]) -> Client
+  Opens a client. With no argument the docker CLI's rules pick the engine:
+  DOCKER_HOST (non-empty) > DOCKER_CONTEXT > currentContext in
+  $DOCKER_CONFIG/config.json (default ~/.docker) > unix:///var/run/docker.sock.
+  DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH apply to DOCKER_HOST and to
+  a host given here, never to a named context. DOCKER_API_VERSION pins the
+  API version. help "contexts" lists the contexts.
+  host         "unix:///path.sock", "tcp://host:port", "ssh://user@host"
+  context      a docker CLI context by name (its host and TLS files); not
+               with host or tls; "default" is DOCKER_HOST / the local socket
+  tls          false (plain) or { ca=, cert=, key=, verify=true } (file paths;
+               cert and key together); nil: the DOCKER_TLS* variables decide
   timeout      seconds allowed to a call that does not stream (default 60)
   api_version  "1.41" etc.; default: negotiated with the engine
-  tls          TLS comes in a later release (DOCKER_TLS_VERIFY set: refused)
   Every Client method is also a module function on a default client:
   docker.ps() is docker.connect():ps().
-  Raises: a bad argument error for a malformed host; "connection" later, on use.]])
+  Raises: a bad argument error for a malformed host or option; "not_found"
+  for an unknown context; "io" for an unreadable or malformed config.json or
+  meta.json (the message names the file); "connection" later, on use.]])
+topic("contexts", [[
+docker.contexts() -> array of { name=, host=, description=, current= }
+  The docker CLI's contexts ($DOCKER_CONFIG/contexts), "default" included,
+  in the order of `docker context ls`. current is true for the one
+  docker.connect() would use. A context without a docker endpoint, and a
+  current one that does not exist, have host "" and error=.
+  Raises "io" for a malformed meta.json or config.json.]])
 topic("Client", [[
 Client (from docker.connect)
   Has every call of the System, Containers, Images, Volumes, Networks and
   Clean-up sections as a method: d:ps{}, d:run{...}, d:pull("busybox").
-  d:host() is the engine address; d:close() drops its connections. A Client
+  d:host() is the engine address, d:context() the docker CLI context it came
+  from; d:close() drops its connections. A Client
   is a to-be-closed value: `local d <close> = docker.connect()`.]])
 topic("default_client", [[
 docker.default_client() -> Client
@@ -59,6 +77,10 @@ docker.default_client() -> Client
 topic("host", [[
 d:host() -> string
   The engine address the client talks to, e.g. "unix:///var/run/docker.sock".]])
+topic("context", [[
+d:context() -> string | nil
+  The docker CLI context the client was made from: its name, "default" for
+  DOCKER_HOST or the local socket, nil when connect was given a host.]])
 topic("close", [[
 d:close()
   Closes the client's connections. Not mirrored as a module function.]])

@@ -1,7 +1,8 @@
 -- luadock: what `require "luadock"` returns. It wraps the C module
--- luadock.core into the friendly API of scripts/luadock/API.md: docker.connect and the
--- Client class (system calls here; containers, run, images and cleanup are
--- installed by their own modules), every client method mirrored as a module
+-- luadock.core into the friendly API of scripts/luadock/API.md: docker.connect
+-- (the engine chosen by luadock.endpoint), docker.contexts and the Client
+-- class (system calls here; containers, run, images and cleanup are installed
+-- by their own modules), every client method mirrored as a module
 -- function on a default client created on first use (docker.ps()), and the
 -- small utilities docker.clock, docker.sleep, docker.pp, docker.Error,
 -- docker.is_error, docker.VERSION. Engine failures raise docker.Error values;
@@ -21,6 +22,7 @@ local exec = require "luadock.exec"
 local volume = require "luadock.volume"
 local network = require "luadock.network"
 local events = require "luadock.events"
+local endpoint = require "luadock.endpoint"
 require "luadock.attach"   -- Container:attach, Container:stats
 require "luadock.commit"   -- Container:commit
 require "luadock.archive"  -- Container:put_archive, get_archive, copy_in, copy_out
@@ -73,6 +75,9 @@ Client.__name = "luadock.Client"
 M.Client = Client
 
 function Client.__tostring(c)
+  if c._context and c._context ~= "default" then
+    return "luadock.Client: " .. tostring(c._host) .. " (context " .. c._context .. ")"
+  end
   return "luadock.Client: " .. tostring(c._host)
 end
 
@@ -105,6 +110,12 @@ function Client:host()
   return self._host
 end
 
+-- The docker CLI context the client came from ("default" for DOCKER_HOST or
+-- the local socket), nil when connect was given a host.
+function Client:context()
+  return self._context
+end
+
 function Client:close()
   self._cli:close()
 end
@@ -123,42 +134,30 @@ require("luadock.backup").install(Client)   -- Client:backup, Client:restore
 
 -- ---- connecting ---------------------------------------------------------------
 
-local CONNECT_OPTS = util.set { "host", "timeout", "api_version", "tls" }
-
 -- docker.connect(), docker.connect("unix:///path"), docker.connect{ host=,
--- timeout=, api_version=, tls= }. DOCKER_HOST and DOCKER_API_VERSION are
--- honoured by core when the call does not say otherwise.
+-- context=, timeout=, api_version=, tls= }: luadock.endpoint picks the engine
+-- as the docker CLI does (DOCKER_HOST, DOCKER_CONTEXT, currentContext, the
+-- local socket); core applies DOCKER_HOST, DOCKER_API_VERSION and the DOCKER_TLS*
+-- variables when the call and the context leave them open.
 function M.connect(spec)
-  local chk = util.checker("connect", 1)
-  local o = {}
-  if type(spec) == "string" then
-    local ok, msg = core.parse_host(spec)
-    if not ok then util.argerror("connect", 1, nil, "bad host '" .. spec .. "': " .. tostring(msg)) end
-    o.host = spec
-  elseif type(spec) == "table" then
-    chk:only(spec, CONNECT_OPTS)
-    if spec.tls ~= nil and spec.tls ~= false then chk:fail("tls", "TLS comes in a later release") end
-    o.host = chk:type("host", spec.host, "string", true)
-    if o.host then
-      local ok, msg = core.parse_host(o.host)
-      if not ok then chk:fail("host", "bad host '" .. o.host .. "': " .. tostring(msg)) end
+  local r = endpoint.resolve(spec, "connect")
+  local cli, msg, code, detail = core.new{ host = r.host, tls = r.tls, timeout = r.timeout,
+    api_version = r.api_version }
+  if not cli then
+    local e = errors.from_core(msg, code, detail)
+    if r.context and r.context ~= "default" then
+      e.message = string.format("context %q: %s", r.context, tostring(e.message))
     end
-    o.timeout = chk:seconds("timeout", spec.timeout)
-    if spec.api_version ~= nil then
-      local v = chk:type("api_version", spec.api_version, "string")
-      if not v:match("^%d+%.%d+$") then chk:fail("api_version", "version like \"1.41\" expected") end
-      o.api_version = v
-    end
-  elseif spec ~= nil then
-    util.argerror("connect", 1, nil, "string or table expected, got " .. type(spec))
+    errors.raise(e)
   end
-  local verify = os.getenv("DOCKER_TLS_VERIFY")
-  if verify and verify ~= "" then
-    -- the docker CLI turns TLS on for any non-empty value; never fall back to plain
-    errors.throw("connection", "DOCKER_TLS_VERIFY is set, but TLS comes in a later release of luadock")
-  end
-  local cli = check(core.new(o))
-  return setmetatable({ _cli = cli, _host = cli:host(), _timeout = cli:timeout() }, Client)
+  return setmetatable({ _cli = cli, _host = cli:host(), _timeout = cli:timeout(),
+    _context = r.context }, Client)
+end
+
+-- docker.contexts() -> array of { name=, host=, description=, current= }
+function M.contexts(...)
+  if select("#", ...) > 0 then util.argerror("contexts", 1, nil, "no arguments expected") end
+  return endpoint.list()
 end
 
 -- ---- module functions on a default client -------------------------------------

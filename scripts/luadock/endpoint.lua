@@ -1,0 +1,340 @@
+-- luadock.endpoint: which engine docker.connect talks to, decided the way the
+-- docker CLI decides it. It checks connect's options (host, context, tls,
+-- timeout, api_version), picks the context (an explicit one, else DOCKER_HOST
+-- non-empty -> "default", else DOCKER_CONTEXT, else currentContext in
+-- $DOCKER_CONFIG/config.json, else "default") and reads a named context from
+-- $DOCKER_CONFIG/contexts/meta/<sha256 of name>/meta.json plus its TLS files in
+-- contexts/tls/<sha256>/docker/. The result is core.new's options: "default"
+-- leaves host and TLS to core (DOCKER_HOST and the DOCKER_TLS* rules), a named
+-- context gives its own host and TLS (never the environment's). It also lists
+-- the contexts (docker.contexts). It reads files only: no engine calls, no
+-- writes, and it never parses a host itself (core.parse_host does).
+
+local core = require "luadock.core"
+local util = require "luadock.util"
+local errors = require "luadock.errors"
+local sha256 = require "luadock.sha256"
+util.mark()
+
+local M = {}
+
+M.DEFAULT_HOST = "unix:///var/run/docker.sock"
+M.DEFAULT_TLS_HOST = "tcp://localhost:2376"
+M.DEFAULT_DESCRIPTION = "Current DOCKER_HOST based configuration"
+
+-- The CLI treats an empty variable as unset.
+local function env(name)
+  local v = os.getenv(name)
+  if v == "" then return nil end
+  return v
+end
+
+-- $DOCKER_CONFIG, else ~/.docker (as the CLI's config.Dir).
+function M.config_dir()
+  return env("DOCKER_CONFIG") or ((env("HOME") or "/root") .. "/.docker")
+end
+
+function M.meta_path(name)
+  return M.config_dir() .. "/contexts/meta/" .. sha256.hex(name) .. "/meta.json"
+end
+
+function M.tls_dir(name)
+  return M.config_dir() .. "/contexts/tls/" .. sha256.hex(name) .. "/docker"
+end
+
+local function io_error(message)
+  errors.throw("io", message)
+end
+
+-- A JSON file as a Lua value; nil when it does not exist. Anything else that
+-- goes wrong raises kind "io" naming the file.
+local ENOENT = 2
+local function read_json(path, empty_ok)
+  local f, msg, code = io.open(path, "rb")
+  if not f then
+    if code == ENOENT then return nil end
+    io_error("cannot read " .. path .. ": " .. tostring(msg))
+  end
+  local text, rmsg = f:read("a")
+  f:close()
+  if not text then io_error("cannot read " .. path .. ": " .. tostring(rmsg)) end
+  if empty_ok and not text:find("%S") then return {} end
+  local v = core.json_decode(text)
+  if type(v) ~= "table" then
+    io_error(path .. ": malformed JSON (a JSON object expected)")
+  end
+  return v
+end
+
+-- ---- the current context ----------------------------------------------------------
+
+local function config_current_context()
+  local path = M.config_dir() .. "/config.json"
+  local cfg = read_json(path, true)   -- the CLI accepts an empty config.json
+  if not cfg then return nil end
+  local cur = cfg.currentContext
+  if cur == nil or cur == "" then return nil end
+  if type(cur) ~= "string" then
+    io_error(path .. ": currentContext: string expected, got " .. type(cur))
+  end
+  return cur, path
+end
+
+-- The context docker.connect() uses and where that came from: "default" for
+-- a non-empty DOCKER_HOST ("DOCKER_HOST"), DOCKER_CONTEXT ("DOCKER_CONTEXT"),
+-- currentContext (the config.json path), else "default" (nil).
+function M.current()
+  if env("DOCKER_HOST") then return "default", "DOCKER_HOST" end
+  local name = env("DOCKER_CONTEXT")
+  if name then return name, "DOCKER_CONTEXT" end
+  local cur, path = config_current_context()
+  if cur then return cur, path end
+  return "default", nil
+end
+
+-- ---- reading a context ------------------------------------------------------------
+
+local function field(path, t, key, tname, where)
+  local v = t[key]
+  if v ~= nil and type(v) ~= tname then
+    io_error(path .. ": " .. where .. key .. ": " .. tname .. " expected, got " .. type(v))
+  end
+  return v
+end
+
+-- meta.json's content -> { name=, description=, host=, skip_tls_verify=, error= }
+local function parse_meta(meta, path)
+  local name = field(path, meta, "Name", "string", "")
+  if not name or name == "" then io_error(path .. ": Name: context name expected") end
+  local md = field(path, meta, "Metadata", "table", "") or {}
+  local eps = field(path, meta, "Endpoints", "table", "") or {}
+  local ctx = { name = name, description = field(path, md, "Description", "string", "Metadata.") or "" }
+  local ep = field(path, eps, "docker", "table", "Endpoints.")
+  if not ep then
+    ctx.error = "cannot find docker endpoint in context"
+    return ctx
+  end
+  ctx.host = field(path, ep, "Host", "string", "Endpoints.docker.") or ""
+  ctx.skip_tls_verify = field(path, ep, "SkipTLSVerify", "boolean", "Endpoints.docker.") or false
+  return ctx
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+-- Sockets and ssh carry no TLS (the CLI ignores TLS settings for them).
+local NO_TLS_SCHEMES = util.set { "unix", "ssh", "fd", "npipe" }
+
+-- A named context's TLS for core.new: a table of the files it has (ca.pem,
+-- cert.pem, key.pem) and verify = not SkipTLSVerify; false (plain) when it
+-- has no TLS files and does not skip verification, as the CLI.
+local function context_tls(name, ctx)
+  local dir = M.tls_dir(name)
+  local tls = {}
+  for _, key in ipairs { "ca", "cert", "key" } do
+    local path = dir .. "/" .. key .. ".pem"
+    if exists(path) then tls[key] = path end
+  end
+  if next(tls) == nil and not ctx.skip_tls_verify then return false end
+  tls.verify = not ctx.skip_tls_verify
+  return tls
+end
+
+local function describe_source(source)
+  if source == nil then return "" end
+  return " (from " .. source .. ")"
+end
+
+-- A named context -> { name=, description=, host=, tls=, meta= }. Raises
+-- not_found for an unknown context, io for a broken one.
+function M.load(name, source)
+  local path = M.meta_path(name)
+  local meta = read_json(path)
+  if not meta then
+    errors.throw("not_found", string.format("context %q%s: context not found: no file %s", name,
+      describe_source(source), path))
+  end
+  local ctx = parse_meta(meta, path)
+  if ctx.error then
+    io_error(string.format("context %q%s: %s (%s)", name, describe_source(source), ctx.error, path))
+  end
+  local host, tls = ctx.host, context_tls(name, ctx)
+  local scheme = host:match("^([%a][%w+.-]*)://")
+  if scheme and NO_TLS_SCHEMES[scheme] then
+    tls = false
+  elseif host == "" then
+    -- no Host in the context: the CLI's default address (2376 when TLS is on)
+    host = tls and M.DEFAULT_TLS_HOST or M.DEFAULT_HOST
+  end
+  return { name = name, description = ctx.description, host = host, tls = tls, meta = path }
+end
+
+-- ---- connect's options ------------------------------------------------------------
+
+local CONNECT_OPTS = util.set { "host", "context", "timeout", "api_version", "tls" }
+local TLS_OPTS = util.set { "ca", "cert", "key", "verify" }
+
+-- The tls option: nil (the environment's rules), false (plain) or
+-- { ca=, cert=, key=, verify= } (paths; verify defaults to true).
+local function check_tls(chk, tls)
+  if tls == nil or tls == false then return tls end
+  if type(tls) ~= "table" then
+    chk:fail("tls", "false or a table { ca=, cert=, key=, verify= } expected, got " .. type(tls))
+  end
+  for k in pairs(tls) do
+    if type(k) ~= "string" or not TLS_OPTS[k] then
+      chk:fail("tls." .. tostring(k), "unknown option (tls takes ca, cert, key, verify)")
+    end
+  end
+  local out = {}
+  for _, key in ipairs { "ca", "cert", "key" } do
+    local v = chk:type("tls." .. key, tls[key], "string", true)
+    if v == "" then chk:fail("tls." .. key, "a file path expected, got an empty string") end
+    out[key] = v
+  end
+  if (out.cert == nil) ~= (out.key == nil) then
+    chk:fail(out.cert and "tls.key" or "tls.cert", "cert and key are given together (a client certificate needs its key)")
+  end
+  out.verify = chk:type("tls.verify", tls.verify, "boolean", true) ~= false
+  return out
+end
+
+local function check_host(chk, host, as_field)
+  local ok, msg = core.parse_host(host)
+  if not ok then
+    local text = "bad host '" .. host .. "': " .. tostring(msg)
+    if as_field then chk:fail("host", text) end
+    util.argerror(chk.fname, chk.n, nil, text)
+  end
+  return host
+end
+
+-- connect's argument (nil, a host string or an options table), checked.
+function M.options(spec, fname)
+  local chk = util.checker(fname or "connect", 1)
+  if spec == nil then return {} end
+  if type(spec) == "string" then return { host = check_host(chk, spec, false) } end
+  if type(spec) ~= "table" then
+    util.argerror(chk.fname, 1, nil, "string or table expected, got " .. type(spec))
+  end
+  chk:only(spec, CONNECT_OPTS)
+  local o = {}
+  o.host = chk:type("host", spec.host, "string", true)
+  if o.host then check_host(chk, o.host, true) end
+  o.context = chk:type("context", spec.context, "string", true)
+  if o.context then
+    if o.context == "" then chk:fail("context", "a context name expected, got an empty string") end
+    if o.host then chk:fail("context", "context and host cannot be used together (a context names its host)") end
+    if spec.tls ~= nil then chk:fail("context", "context and tls cannot be used together (a context has its own TLS files)") end
+  end
+  o.tls = check_tls(chk, spec.tls)
+  o.timeout = chk:seconds("timeout", spec.timeout)
+  if spec.api_version ~= nil then
+    local v = chk:type("api_version", spec.api_version, "string")
+    if not v:match("^%d+%.%d+$") then chk:fail("api_version", "version like \"1.41\" expected") end
+    o.api_version = v
+  end
+  return o
+end
+
+-- resolve(spec) -> { context=, source=, host=, tls=, timeout=, api_version= }:
+-- what docker.connect(spec) connects to. context is nil for an explicit host;
+-- host nil and tls nil leave the choice to core (DOCKER_HOST, DOCKER_TLS*).
+-- source says why this context: "argument", "DOCKER_HOST", "DOCKER_CONTEXT",
+-- the config.json path, or nil (nothing set).
+function M.resolve(spec, fname)
+  local o = M.options(spec, fname)
+  local r = { timeout = o.timeout, api_version = o.api_version }
+  if o.host then
+    r.host, r.tls, r.source = o.host, o.tls, "argument"
+    return r
+  end
+  local name, source
+  if o.context then
+    name, source = o.context, "argument"
+  else
+    name, source = M.current()
+  end
+  r.context, r.source = name, source
+  if name == "default" then
+    r.tls = o.tls
+    return r
+  end
+  if o.tls ~= nil then
+    util.argerror(fname or "connect", 1, "tls", string.format("tls goes with DOCKER_HOST or host; "
+      .. "the context %q%s has its own TLS files", name, describe_source(source)))
+  end
+  local ctx = M.load(name, source ~= "argument" and source or nil)
+  r.host, r.tls = ctx.host, ctx.tls
+  return r
+end
+
+-- ---- listing ---------------------------------------------------------------------
+
+-- The order of `docker context ls`: natural order (runs of digits compare
+-- as numbers, digits before other bytes, other bytes by value).
+local function natural_less(a, b)
+  local i, j = 1, 1
+  while i <= #a and j <= #b do
+    local ca, cb = a:sub(i, i), b:sub(j, j)
+    local da, db = ca:match("%d") ~= nil, cb:match("%d") ~= nil
+    if da ~= db then return da end
+    if not da then
+      if ca ~= cb then return ca < cb end
+      i, j = i + 1, j + 1
+    else
+      local za, na, ea = a:match("^(0*)(%d*)()", i)
+      local zb, nb, eb = b:match("^(0*)(%d*)()", j)
+      if #na ~= #nb then return #na < #nb end
+      if na ~= nb then return na < nb end
+      if #za ~= #zb then return #za < #zb end
+      i, j = ea, eb
+    end
+  end
+  return #a - i < #b - j
+end
+M.natural_less = natural_less
+
+-- The "default" context's address as `docker context ls` shows it.
+local function default_host()
+  local h = env("DOCKER_HOST")
+  if h then
+    local parsed = core.parse_host(h)
+    return parsed and parsed.normalized or h
+  end
+  if env("DOCKER_TLS_VERIFY") or env("DOCKER_TLS") then return M.DEFAULT_TLS_HOST end
+  return M.DEFAULT_HOST
+end
+
+-- Every context, "default" included: { name=, host=, description=,
+-- current=bool } (plus error= for a context without a docker endpoint, and
+-- for a current context, from DOCKER_CONTEXT or config.json, that does not exist).
+function M.list()
+  local current = M.current()
+  local out = { { name = "default", host = default_host(), description = M.DEFAULT_DESCRIPTION,
+    current = current == "default" } }
+  local dir = M.config_dir() .. "/contexts/meta"
+  local found_current = current == "default"
+  for _, id in ipairs(util.list_dir(dir)) do
+    local path = dir .. "/" .. id .. "/meta.json"
+    local meta = read_json(path)
+    if meta then
+      local ctx = parse_meta(meta, path)
+      out[#out + 1] = { name = ctx.name, host = ctx.host or "", description = ctx.description,
+        current = ctx.name == current, error = ctx.error }
+      found_current = found_current or ctx.name == current
+    end
+  end
+  if not found_current then
+    -- a current context that does not exist is shown with its error (docker 28)
+    out[#out + 1] = { name = current, host = "", description = "", current = true,
+      error = string.format("context %q: context not found", current) }
+  end
+  table.sort(out, function(x, y) return natural_less(x.name, y.name) end)
+  return out
+end
+
+return M

@@ -3,8 +3,10 @@
 -- timeout, api_version), picks the context (an explicit one, else DOCKER_HOST
 -- non-empty -> "default", else DOCKER_CONTEXT, else currentContext in
 -- $DOCKER_CONFIG/config.json, else "default") and reads a named context from
--- $DOCKER_CONFIG/contexts/meta/<sha256 of name>/meta.json plus its TLS files in
--- contexts/tls/<sha256>/docker/. The result is core.new's options: "default"
+-- $DOCKER_CONFIG/contexts/meta/<id>/meta.json plus its TLS files in
+-- contexts/tls/<id>/docker/ (the CLI's <id> is the sha256 of the name; this
+-- module finds a context by the Name inside each meta.json instead, so it
+-- needs no hashing of its own). The result is core.new's options: "default"
 -- leaves host and TLS to core (DOCKER_HOST and the DOCKER_TLS* rules), a named
 -- context gives its own host and TLS (never the environment's). It also lists
 -- the contexts (docker.contexts). It reads files only: no engine calls, no
@@ -13,7 +15,6 @@
 local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
-local sha256 = require "luadock.sha256"
 util.mark()
 
 local M = {}
@@ -34,12 +35,12 @@ function M.config_dir()
   return env("DOCKER_CONFIG") or ((env("HOME") or "/root") .. "/.docker")
 end
 
-function M.meta_path(name)
-  return M.config_dir() .. "/contexts/meta/" .. sha256.hex(name) .. "/meta.json"
+local function meta_dir()
+  return M.config_dir() .. "/contexts/meta"
 end
 
-function M.tls_dir(name)
-  return M.config_dir() .. "/contexts/tls/" .. sha256.hex(name) .. "/docker"
+function M.tls_dir(id)
+  return M.config_dir() .. "/contexts/tls/" .. id .. "/docker"
 end
 
 local function io_error(message)
@@ -131,8 +132,8 @@ local NO_TLS_SCHEMES = util.set { "unix", "ssh", "fd", "npipe" }
 -- A named context's TLS for core.new: a table of the files it has (ca.pem,
 -- cert.pem, key.pem) and verify = not SkipTLSVerify; false (plain) when it
 -- has no TLS files and does not skip verification, as the CLI.
-local function context_tls(name, ctx)
-  local dir = M.tls_dir(name)
+local function context_tls(id, ctx)
+  local dir = M.tls_dir(id)
   local tls = {}
   for _, key in ipairs { "ca", "cert", "key" } do
     local path = dir .. "/" .. key .. ".pem"
@@ -148,20 +149,39 @@ local function describe_source(source)
   return " (from " .. source .. ")"
 end
 
+-- The meta.json whose Name is `name`: its folder id, path and parsed
+-- content. Files that cannot be read do not stop the search (another
+-- context may be broken); if `name` is not found, the first of them is
+-- raised (it may have been this one), else not_found.
+local function find(name, source)
+  local broken
+  for _, id in ipairs(util.list_dir(meta_dir())) do
+    local path = meta_dir() .. "/" .. id .. "/meta.json"
+    local ok, meta = pcall(read_json, path)
+    local ok2, ctx = ok, nil
+    if ok and meta then ok2, ctx = pcall(parse_meta, meta, path) end
+    if not ok2 then
+      broken = broken or (ok and ctx or meta)
+    elseif ctx and ctx.name == name then
+      return id, path, ctx
+    end
+  end
+  local where = string.format("context %q%s: ", name, describe_source(source))
+  if broken then
+    io_error(where .. "not found among the readable contexts, and "
+      .. tostring(errors.is_error(broken) and broken.message or broken))
+  end
+  errors.throw("not_found", where .. "context not found in " .. meta_dir())
+end
+
 -- A named context -> { name=, description=, host=, tls=, meta= }. Raises
 -- not_found for an unknown context, io for a broken one.
 function M.load(name, source)
-  local path = M.meta_path(name)
-  local meta = read_json(path)
-  if not meta then
-    errors.throw("not_found", string.format("context %q%s: context not found: no file %s", name,
-      describe_source(source), path))
-  end
-  local ctx = parse_meta(meta, path)
+  local id, path, ctx = find(name, source)
   if ctx.error then
     io_error(string.format("context %q%s: %s (%s)", name, describe_source(source), ctx.error, path))
   end
-  local host, tls = ctx.host, context_tls(name, ctx)
+  local host, tls = ctx.host, context_tls(id, ctx)
   local scheme = host:match("^([%a][%w+.-]*)://")
   if scheme and NO_TLS_SCHEMES[scheme] then
     tls = false
@@ -316,7 +336,7 @@ function M.list()
   local current = M.current()
   local out = { { name = "default", host = default_host(), description = M.DEFAULT_DESCRIPTION,
     current = current == "default" } }
-  local dir = M.config_dir() .. "/contexts/meta"
+  local dir = meta_dir()
   local found_current = current == "default"
   for _, id in ipairs(util.list_dir(dir)) do
     local path = dir .. "/" .. id .. "/meta.json"

@@ -13,7 +13,6 @@ local T = require "testlib"
 local F = require "_faultlib"
 local docker = require "luadock"
 local core = require "luadock.core"
-local sha256 = require "luadock.sha256"
 
 local BIN = (os.getenv("LUADOCK_BINARY_DIR") and os.getenv("LUADOCK_BINARY_DIR") .. "/luadock") or arg[-1]
 local ENGINE = "unix://" .. F.ENGINE_SOCKET
@@ -349,7 +348,7 @@ T.test("an unknown context is an error naming it", function()
   local e = child_json("", "select(2, pcall(docker.connect, { context = 'nope' }))")
   T.eq(e.kind, "not_found")
   T.ok(e.message:find('context "nope": context not found', 1, true), e.message)
-  T.ok(e.message:find(cfg .. "/contexts/meta/" .. sha_of("nope") .. "/meta.json", 1, true), e.message)
+  T.ok(e.message:find(" in " .. cfg .. "/contexts/meta", 1, true), e.message)
   local _, err, code = child("DOCKER_CONTEXT=nope", "docker.ping()")
   T.eq(code, 1)
   T.ok(err:find('context "nope" (from DOCKER_CONTEXT): context not found', 1, true), err)
@@ -382,7 +381,7 @@ T.test("malformed config.json and meta.json: kind io naming the file", function(
   write(broken .. "/config.json", "")   -- empty is fine, as for the CLI
   T.eq(child_json("", "docker.connect():context()", broken), "default")
 
-  local meta = broken .. "/contexts/meta/" .. sha256.hex("bad")
+  local meta = broken .. "/contexts/meta/" .. sha_of("bad")
   assert(os.execute("mkdir -p " .. T.q(meta)))
   write(meta .. "/meta.json", '{"Name":"bad",')
   e = child_json("", "select(2, pcall(docker.connect, { context = 'bad' }))", broken)
@@ -404,7 +403,7 @@ T.test("malformed config.json and meta.json: kind io naming the file", function(
 end)
 
 T.test("a context without a docker endpoint, and one without a host", function()
-  local meta = broken .. "/contexts/meta/" .. sha256.hex("noep")
+  local meta = broken .. "/contexts/meta/" .. sha_of("noep")
   assert(os.execute("mkdir -p " .. T.q(meta)))
   write(meta .. "/meta.json", '{"Name":"noep","Metadata":{},"Endpoints":{}}')
   local e = child_json("", "select(2, pcall(docker.connect, { context = 'noep' }))", broken)
@@ -414,7 +413,7 @@ T.test("a context without a docker endpoint, and one without a host", function()
   T.eq(rows[2], { name = "noep", host = "", description = "",
     current = false, error = "cannot find docker endpoint in context" })
   -- no Host: the CLI's default address
-  local meta2 = broken .. "/contexts/meta/" .. sha256.hex("nohost")
+  local meta2 = broken .. "/contexts/meta/" .. sha_of("nohost")
   assert(os.execute("mkdir -p " .. T.q(meta2)))
   write(meta2 .. "/meta.json", '{"Name":"nohost","Metadata":{"Description":"d"},'
     .. '"Endpoints":{"docker":{"SkipTLSVerify":false}}}')
@@ -422,7 +421,7 @@ T.test("a context without a docker endpoint, and one without a host", function()
     .. "return { d:host(), d:ping() } end)()", broken)
   T.eq(got, { "unix:///var/run/docker.sock", true })
   -- a Host core cannot parse: core's reason, prefixed with the context
-  local meta3 = broken .. "/contexts/meta/" .. sha256.hex("badhost")
+  local meta3 = broken .. "/contexts/meta/" .. sha_of("badhost")
   assert(os.execute("mkdir -p " .. T.q(meta3)))
   write(meta3 .. "/meta.json", '{"Name":"badhost","Endpoints":{"docker":{"Host":"bogus://x"}}}')
   e = child_json("", "select(2, pcall(docker.connect, { context = 'badhost' }))", broken)
@@ -486,13 +485,6 @@ T.test("help topics for connect, contexts and d:context", function()
   T.ok(help.topic_text("contexts"):find("current", 1, true))
   T.ok(help.topic_text("connect"):find("DOCKER_CONTEXT", 1, true))
   T.ok(help.topic_text("context"):find("d:context()", 1, true))
-end)
-
-T.test("sha256 agrees with sha256sum (context folders)", function()
-  for _, s in ipairs { "", "remote", "ctx-a", string.rep("x", 55), string.rep("y", 56), string.rep("z", 200) } do
-    T.eq(sha256.hex(s), sha_of(s), "sha256 of " .. #s .. " bytes")
-  end
-  T.eq(sha256.hex("remote"), "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a")
 end)
 
 F.kill_all()

@@ -81,7 +81,9 @@ local function child(dir, code)
   while arg and arg[i - 1] do i = i - 1 end
   local exe = arg and arg[i] or ((BIN or "build") .. "/luadock")
   code = "local docker = require 'luadock'\nlocal pretty = require 'luadock.pretty'\n" .. code
-  return T.sh(env(dir) .. " " .. T.q(exe) .. " -e " .. T.q(code) .. " 2>&1")
+  local out, ok = T.sh(env(dir) .. " " .. T.q(exe) .. " -e " .. T.q(code) .. " 2>&1")
+  T.ok(not out:find("Sanitizer", 1, true), "the child ran clean (ASan build): " .. out)
+  return out, ok
 end
 
 -- child code: `op` (a Lua expression using d) prints OK <result> or FAILED
@@ -362,8 +364,9 @@ T.test("the docker CLI on the same configs", function()
   helper("luadock-test", { MODE = "notfound" })
   _, ok = cli(config{ credsStore = "luadock-test", auths = { [AUTHREG] = { auth = core.base64_encode(USER .. ":" .. PASS) } } }, A("1"))
   T.ok(not ok, "CLI: credsStore's not found wins over auths there too")
-  -- Debian 12's CLI (20.10) drops a helper's failure and pulls anonymously;
-  -- newer ones (and luadock) stop with the helper's error. Either way it fails.
+  -- `docker pull` (20.10, and current CLIs too) drops a helper's failure and
+  -- pulls anonymously; luadock (like docker-py) raises the helper's error.
+  -- Either way the pull fails; the output says which way the CLI went.
   local function says(out)
     return out:find("no basic auth credentials", 1, true) and "anonymous"
       or out:find("docker-credential-", 1, true) and "helper error" or "?"
@@ -395,6 +398,20 @@ T.test("core.run_program: bad input", function()
   T.eq(r.timed_out, false); T.eq(r.too_large, false)
   local none, msg, code = core.run_program({ "luadock-no-such-program-" .. RUN })
   T.eq(none, nil); T.eq(code, "NOT_FOUND"); T.ok(msg:find("not found in $PATH", 1, true), msg)
+end)
+
+T.test("core.run_program under stock lua5.4, where SIGPIPE is not ignored", function()
+  local _, has = T.sh("command -v lua5.4")
+  T.ok(has, "lua5.4 is installed (apt-get install lua5.4)")
+  local code = [[
+local core = require "luadock.core"
+local r = core.run_program({ "sh", "-c", "exec 0<&-; sleep 0.2; echo closed" }, { input = string.rep("y", 300000) })
+assert(r.status == 0 and r.stdout == "closed\n")
+for _ = 1, 10 do assert(core.run_program({ "true" }, { input = string.rep("y", 300000) }).status == 0) end
+print("ALIVE")]]
+  -- the host ignores SIGPIPE and children inherit that: give lua5.4 the default
+  local out = T.sh("env --default-signal=PIPE LUA_CPATH=" .. T.q((BIN or "build") .. "/lua/?.so;;") .. " lua5.4 -e " .. T.q(code) .. " 2>&1")
+  T.eq(out, "ALIVE\n", "a helper that does not read its input does not kill us")
 end)
 
 T.test("clean-up: tags and registries", function()

@@ -286,6 +286,25 @@ T.test("a hanging helper is killed at the timeout, nothing left behind", functio
   T.eq(left, "", "the helper's sleep was killed with it")
 end)
 
+T.test("SIGINT while a helper hangs: it is killed at once, the pull is interrupted", function()
+  local hang = string.format("56.%d", math.random(100000, 999999))
+  helper("luadock-test", { MODE = "hang", HANG = hang })
+  local dir = config{ credHelpers = { [AUTHREG] = "luadock-test" } }
+  local i = -1
+  while arg and arg[i - 1] do i = i - 1 end
+  local exe = arg and arg[i] or ((BIN or "build") .. "/luadock")
+  local code = "local docker = require 'luadock'\nlocal pretty = require 'luadock.pretty'\n" .. attempt(string.format("d:pull(%q)", A("1")))
+  local t0 = core.clock()
+  local out = T.sh(env(dir) .. " sh -c " .. T.q(T.q(exe) .. " -e " .. T.q(code)
+    .. " 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p"))
+  local took = core.clock() - t0
+  -- the host turns SIGINT into the error "interrupted!" (stock lua5.4: kind canceled)
+  T.ok(out:find("FAILED canceled", 1, true) or out:find("FAILED nil | interrupted!", 1, true), "interrupted: " .. out)
+  T.ok(took < 4, "at once, not at the 10 s timeout: " .. took)
+  T.ok(helper_log("luadock-test"):find("get " .. AUTHREG, 1, true), "the helper was running")
+  T.eq(T.sh("pgrep -f " .. T.q("[s]leep " .. hang) .. " || true"), "", "its sleep was killed too")
+end)
+
 T.test("core.run_program: timeout kills the group and reaps, in this process", function()
   local hang = string.format("58.%d", math.random(100000, 999999))
   local t0 = core.clock()

@@ -6,9 +6,10 @@
  * group of its own so that a timeout or a cancel kills whatever it started
  * too; it gets our environment, stdin is closed once the input is written,
  * every other descriptor of ours is closed in the child. The caller blocks
- * until the program exits, the deadline passes (the group is then killed
- * with SIGKILL and the program reaped) or ld_cancel() is called. No zombie is
- * left on any path. This file must not print anything: a helper's output
+ * until the program exits, the deadline passes or ld_cancel() is called;
+ * then whatever is left of its group is killed with SIGKILL (before the
+ * program is reaped, so its id cannot have been reused) and the program is
+ * reaped. No zombie and no process of the group is left on any path. This file must not print anything: a helper's output
  * can hold secrets, so only the caller decides what to show.
  */
 #include <errno.h>
@@ -27,7 +28,8 @@
 extern char **environ;
 
 #define SLICE_MS 100            /* poll slice, so a cancel is noticed */
-#define LINGER_SECONDS 1.0      /* after exit, how long a grandchild may hold the pipes */
+#define LINGER_SECONDS 1.0      /* after exit, how long a process that left its group
+                                   (setsid) may hold the pipes */
 
 static void close_fd(int *fd)
 {
@@ -118,6 +120,14 @@ static void kill_and_reap(pid_t pid, int *wstatus)
     }
 }
 
+/* 1 when the program has ended, leaving it unreaped (a zombie). */
+static int has_exited(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Read what is there into b, keeping at most cap bytes; returns 1 at EOF,
  * 0 otherwise; *over is set when more than cap bytes came. */
 static int drain(int fd, ld_buf *b, size_t cap, int *over, int *nomem)
@@ -193,13 +203,14 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
             res->timed_out = 1;
             break;
         }
-        if (!reaped) {
-            pid_t w = waitpid(pid, &wstatus, WNOHANG);
-            if (w == pid) {
-                reaped = 1;
-                linger_end = now + LINGER_SECONDS;
-                close_fd(&in[1]);
+        if (!reaped && has_exited(pid)) {
+            /* its zombie keeps the id from reuse while the group is killed */
+            kill(-pid, SIGKILL);   /* anything it left running in its group */
+            while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
             }
+            reaped = 1;
+            linger_end = now + LINGER_SECONDS;
+            close_fd(&in[1]);
         }
         if (reaped && now >= linger_end)
             break;   /* something it started holds the pipes; the answer is in */
@@ -232,8 +243,6 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
     close_fd(&in[1]), close_fd(&out[0]), close_fd(&errp[0]);
     if (!reaped)
         kill_and_reap(pid, &wstatus);
-    else
-        kill(-pid, SIGKILL);   /* what it left running in its group, if anything */
     res->too_large = over;
     set_exit(res, wstatus);
     if (nomem || canceled) {

@@ -213,6 +213,22 @@ print("TOKEN_OK", a.identitytoken == %q, a.username == nil and a.password == nil
   no_secret(out, "the token pull's error")
 end)
 
+T.test("Docker Hub's key is https://index.docker.io/v1/ (no traffic: the header only)", function()
+  local HUB = "https://index.docker.io/v1/"
+  helper("luadock-test", { MODE = "ok", SERVER = HUB, USERNAME = "hubuser", SECRET = PASS })
+  local dir = config{ credHelpers = { [HUB] = "luadock-test" } }
+  local out = child(dir, [[
+for _, ref in ipairs{ "busybox", "library/busybox:1", "docker.io/x/y", "index.docker.io/x/y:2" } do
+  local h = require("luadock.registry").auth_header(ref):match(": (.*)$")
+  local a = docker.core.json_decode(docker.core.base64_decode(h))
+  print("HUB", ref, a.username, a.serveraddress)
+end]])
+  for _, ref in ipairs{ "busybox", "library/busybox:1", "docker.io/x/y", "index.docker.io/x/y:2" } do
+    T.ok(out:find("HUB\t" .. ref .. "\thubuser\t" .. HUB, 1, true), ref .. ": " .. out)
+  end
+  T.eq(helper_log("luadock-test"), string.rep("get " .. HUB .. "\n", 4), "the helper was asked for the Hub key")
+end)
+
 T.test("credentials print without the secret", function()
   helper("luadock-test", { MODE = "ok", SERVER = AUTHREG, USERNAME = USER, SECRET = PASS })
   local dir = config{ credHelpers = { [AUTHREG] = "luadock-test" } }

@@ -215,7 +215,7 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
         if (reaped && now >= linger_end)
             break;   /* something it started holds the pipes; the answer is in */
         if (in[1] < 0 && out[0] < 0 && errp[0] < 0) {
-            struct timespec pause = {0, 5000000L};   /* output closed; waiting for the exit */
+            struct timespec pause = {0, 1000000L};   /* output closed; waiting for the exit */
             nanosleep(&pause, NULL);
             continue;
         }

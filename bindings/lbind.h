@@ -69,6 +69,9 @@ int ld_lua_shielded(lua_State *L, double *deadline);
 /* larchive.c: core.tar, core.untar, core.ignore_match into the table on top */
 void ld_lua_archive_open(lua_State *L);
 
+/* lprocess.c: core.run_program into the table on top */
+void ld_lua_process_open(lua_State *L);
+
 int luaopen_luadock_core(lua_State *L);
 
 #endif

@@ -242,5 +242,6 @@ int luaopen_luadock_core(lua_State *L)
     ld_lua_archive_open(L);
     ld_lua_loop_open(L);
     ld_lua_signal_open(L);
+    ld_lua_process_open(L);
     return 1;
 }

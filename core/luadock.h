@@ -384,4 +384,36 @@ int ld_op_path(const ld_op *op, const char *const *args, int nargs, ld_buf *out,
 /* 1 if `name` is one of the op's query parameters. */
 int ld_op_has_query(const ld_op *op, const char *name);
 
+/* ---- running a program (credential helpers) -------------------------- */
+
+#define LD_RUN_DEFAULT_TIMEOUT 10.0                 /* seconds */
+#define LD_RUN_DEFAULT_MAX_OUTPUT ((size_t)64 << 10) /* bytes, per stream */
+
+typedef struct ld_run_opts {
+    const char *input;     /* written to stdin, which is then closed (NULL: none) */
+    size_t input_len;
+    double timeout;        /* seconds; <= 0: LD_RUN_DEFAULT_TIMEOUT */
+    size_t max_output;     /* cap on stdout and on stderr; 0: LD_RUN_DEFAULT_MAX_OUTPUT */
+} ld_run_opts;
+
+typedef struct ld_run_result {
+    int exited, status;    /* exited: 1 and status is the exit code */
+    int signal;            /* the signal that ended it, or 0 */
+    int timed_out;         /* the deadline passed: killed (SIGKILL) and reaped */
+    int too_large;         /* an output passed max_output: killed and reaped */
+    ld_buf out, err;       /* what it wrote, at most max_output bytes each */
+} ld_run_result;
+
+/* Run argv[0] (looked up on PATH, no shell) with argv, our environment, and
+ * opts->input on stdin; blocks until it exits, the timeout passes or
+ * ld_cancel() is called. The program runs in a process group of its own,
+ * killed as a whole on timeout, cancel or oversize output; it is always
+ * reaped. Returns 0 with res filled (also on timeout and oversize; free it
+ * with ld_run_result_free), or -1: LD_E_IO when it cannot be started
+ * (os_errno ENOENT: not found on PATH), LD_E_CANCELED, LD_E_NOMEM, LD_E_ARG. */
+int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_result *res,
+                   ld_error *err);
+/* Wipes and frees the outputs (a helper's answer holds a secret). */
+void ld_run_result_free(ld_run_result *res);
+
 #endif

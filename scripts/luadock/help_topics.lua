@@ -312,7 +312,8 @@ topic("pull", [[
 d:pull(ref, { on_progress=, auth=, all_tags=false, platform= }) -> Image
   Pulls from a registry; no tag means :latest. on_progress(ev) gets each
   progress event (in the REPL: progress bars). auth = { username=, password= }
-  or { identitytoken= }; default: ~/.docker/config.json. all_tags returns an
+  or { identitytoken= }; default: ~/.docker/config.json's credHelpers,
+  credsStore (docker-credential-<name> on PATH) or auths. all_tags returns an
   array of Images. Raises "not_found", "auth", "connection".]])
 topic("push", [[
 d:push(ref, { on_progress=, auth= }) -> true

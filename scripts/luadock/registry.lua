@@ -2,23 +2,24 @@
 -- d:push, the reading of image references (name[:tag][@digest], where the
 -- port of a registry host such as 127.0.0.1:5000/x is not a tag), the
 -- X-Registry-Auth header (always sent: base64url of the credentials given as
--- `auth`, else of those in $DOCKER_CONFIG/config.json for the reference's
--- registry, else of "{}"). The streams are read by luadock.progress.
--- Credentials never appear in error messages or argument errors: only the
--- names of fields do. Credential helpers (credsStore, credHelpers) are not
--- consulted.
+-- `auth`, else of those luadock.credentials finds for the reference's
+-- registry in $DOCKER_CONFIG/config.json (credHelpers, credsStore, auths),
+-- else of "{}"). The streams are read by luadock.progress. Credentials, and
+-- the header that carries them, never appear in error messages or argument
+-- errors: only the names of fields do.
 
 local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
 local image = require "luadock.image"
 local progress = require "luadock.progress"
+local credentials = require "luadock.credentials"
 util.mark()
 
 local check = errors.check
 local M = {}
 
-M.HUB = "https://index.docker.io/v1/"
+M.HUB = credentials.HUB
 local HUB_ALIASES = util.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
 local ANONYMOUS = "e30="   -- base64url("{}")
 
@@ -76,81 +77,16 @@ end
 
 -- ---- credentials ----------------------------------------------------------
 
-local function config_file()
-  local dir = os.getenv("DOCKER_CONFIG")
-  if not dir or dir == "" then
-    local home = os.getenv("HOME")
-    if not home or home == "" then return nil end
-    dir = home .. "/.docker"
-  end
-  return dir .. "/config.json"
-end
-
--- config.json's `auths`, or nil. A missing or unreadable file means no
--- credentials (as the docker CLI, which only warns).
-local function config_auths()
-  local path = config_file()
-  local f = path and io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  local cfg = text and core.json_decode(text)
-  if type(cfg) ~= "table" or type(cfg.auths) ~= "table" then return nil end
-  return cfg.auths
-end
-
--- "https://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"; Hub spellings -> HUB.
-local function normalize_key(key)
-  if key == M.HUB then return M.HUB end
-  local host = key:gsub("^%a[%w+.-]*://", ""):gsub("/.*$", "")
-  if HUB_ALIASES[host] then return M.HUB end
-  return host
-end
-
--- An entry of `auths` as the engine's AuthConfig, or nil.
-local function from_entry(entry, registry)
-  if type(entry) ~= "table" then return nil end
-  local out = { serveraddress = registry }
-  local found = false
-  if type(entry.auth) == "string" and entry.auth ~= "" then
-    local plain = core.base64_decode(entry.auth)
-    local user, pass = (plain or ""):match("^([^:]*):(.*)$")
-    if user then out.username, out.password, found = user, pass, true end
-  end
-  if type(entry.identitytoken) == "string" and entry.identitytoken ~= "" then
-    out.identitytoken, found = entry.identitytoken, true
-  end
-  return found and out or nil
-end
-
--- The stored credentials for a registry (config.json key), or nil.
+-- The stored credentials for a registry (config.json key) as
+-- luadock.credentials finds them (credHelpers, credsStore, auths), or nil.
 function M.stored_auth(registry)
-  local auths = config_auths()
-  if not auths then return nil end
-  local exact = from_entry(auths[registry], registry)
-  if exact then return exact end
-  for _, key in ipairs(util.sorted_keys(auths)) do
-    if type(key) == "string" and normalize_key(key) == registry then
-      local a = from_entry(auths[key], registry)
-      if a then return a end
-    end
-  end
-  return nil
+  return credentials.for_registry(registry)
 end
 
 -- Every stored credential, as build's X-Registry-Config wants them
 -- ({ [registry] = AuthConfig }), or nil when there are none.
 function M.all_stored_auth()
-  local auths = config_auths()
-  if not auths then return nil end
-  local out, any = {}, false
-  for _, key in ipairs(util.sorted_keys(auths)) do
-    if type(key) == "string" then
-      local a = from_entry(auths[key], key)
-      if a then out[key], any = a, true end
-    end
-  end
-  return any and out or nil
+  return credentials.all()
 end
 
 local AUTH_FIELDS = util.set { "username", "password", "serveraddress", "identitytoken", "email" }

@@ -124,10 +124,29 @@ require("luadock.backup").install(Client)   -- Client:backup, Client:restore
 -- ---- connecting ---------------------------------------------------------------
 
 local CONNECT_OPTS = util.set { "host", "timeout", "api_version", "tls" }
+local TLS_OPTS = util.set { "ca", "cert", "key", "verify" }
+
+-- tls = false (plain, whatever the environment says) or { ca=, cert=, key=,
+-- verify= } (paths; verify defaults to true); nil leaves it to the
+-- environment (DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH, in core).
+local function check_tls(chk, tls)
+  if tls == nil or tls == false then return tls end
+  if type(tls) ~= "table" then chk:fail("tls", "false or table expected, got " .. util.typename(tls)) end
+  for k in pairs(tls) do
+    if not TLS_OPTS[k] then chk:fail("tls." .. tostring(k), "unknown option") end
+  end
+  local t = {}
+  for _, f in ipairs{ "ca", "cert", "key" } do t[f] = chk:type("tls." .. f, tls[f], "string", true) end
+  t.verify = chk:type("tls.verify", tls.verify, "boolean", true)
+  if (t.cert == nil) ~= (t.key == nil) then
+    chk:fail(t.cert and "tls.key" or "tls.cert", "cert and key go together (a client certificate needs both)")
+  end
+  return t
+end
 
 -- docker.connect(), docker.connect("unix:///path"), docker.connect{ host=,
--- timeout=, api_version=, tls= }. DOCKER_HOST and DOCKER_API_VERSION are
--- honoured by core when the call does not say otherwise.
+-- timeout=, api_version=, tls= }. DOCKER_HOST, DOCKER_API_VERSION and the
+-- TLS variables are honoured by core when the call does not say otherwise.
 function M.connect(spec)
   local chk = util.checker("connect", 1)
   local o = {}
@@ -137,7 +156,7 @@ function M.connect(spec)
     o.host = spec
   elseif type(spec) == "table" then
     chk:only(spec, CONNECT_OPTS)
-    if spec.tls ~= nil and spec.tls ~= false then chk:fail("tls", "TLS comes in a later release") end
+    o.tls = check_tls(chk, spec.tls)
     o.host = chk:type("host", spec.host, "string", true)
     if o.host then
       local ok, msg = core.parse_host(o.host)
@@ -151,11 +170,6 @@ function M.connect(spec)
     end
   elseif spec ~= nil then
     util.argerror("connect", 1, nil, "string or table expected, got " .. type(spec))
-  end
-  local verify = os.getenv("DOCKER_TLS_VERIFY")
-  if verify and verify ~= "" then
-    -- the docker CLI turns TLS on for any non-empty value; never fall back to plain
-    errors.throw("connection", "DOCKER_TLS_VERIFY is set, but TLS comes in a later release of luadock")
   end
   local cli = check(core.new(o))
   return setmetatable({ _cli = cli, _host = cli:host(), _timeout = cli:timeout() }, Client)

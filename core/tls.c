@@ -185,6 +185,10 @@ void ld_tls_release(ld_tls_opts *t)
 void ld_tls_connection_options(const ld_tls_opts *t, CURL *e)
 {
     curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    /* no session resumption, as the docker CLI (Go's default): OpenSSL
+     * servers that check client certificates without a session id context
+     * (socat's verify=1) refuse a resumed session */
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     if (t->ca) {
         /* only this CA, as the docker CLI's tlscacert: not the system's too */
         curl_easy_setopt(e, CURLOPT_CAINFO, t->ca);

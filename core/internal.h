@@ -124,9 +124,10 @@ void ld_tls_release(ld_tls_opts *t);
 void ld_tls_connection_options(const ld_tls_opts *t, CURL *e);
 /* Word a curl failure of a TLS client as kind "tls"; 0 if it is not one. */
 int ld_tls_error_from_curl(ld_error *err, const ld_client *c, CURLcode rc, const char *detail);
-/* A plain tcp client whose request got no answer at all: say it may be a
- * TLS port. */
-void ld_error_unanswered(ld_error *err, const ld_client *c, const char *detail);
+/* A tcp request that got no answer at all: for a plain client the port may
+ * expect TLS; for a TLS client the engine may have refused its certificate
+ * (or its lack of one). */
+void ld_error_unanswered(ld_error *err, const ld_client *c, CURLcode rc, const char *detail);
 
 /* tlsconn.c: TLS over a connected socket for hijacked connections; reads
  * and writes answer as curl_easy_recv/send do (CURLE_AGAIN, errbuf words). */

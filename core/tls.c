@@ -282,14 +282,26 @@ int ld_tls_error_from_curl(ld_error *err, const ld_client *c, CURLcode rc, const
     }
 }
 
-void ld_error_unanswered(ld_error *err, const ld_client *c, const char *detail)
+void ld_error_unanswered(ld_error *err, const ld_client *c, CURLcode rc, const char *detail)
 {
-    if (c->host.kind != LD_HOST_TCP || c->tls.mode == LD_TLS_ON)
+    if (c->host.kind != LD_HOST_TCP || err->code == LD_E_TLS)
         return;
-    int reset = err->os_errno == ECONNRESET || err->os_errno == EPIPE;
-    if (err->code != LD_E_PROTOCOL && err->code != LD_E_TRUNCATED && !reset)
+    if (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING)
         return;
-    ld_error_set(err, LD_E_PROTOCOL, "the Docker daemon at %s closed the connection without "
-                 "answering (%.400s); if it expects TLS, set DOCKER_TLS_VERIFY=1 or connect "
-                 "with tls = {...}", c->host.normalized, detail && *detail ? detail : "no reply");
+    const char *addr = c->host.normalized;
+    detail = detail && *detail ? detail : curl_easy_strerror(rc);
+    if (c->tls.mode != LD_TLS_ON)
+        ld_error_set(err, LD_E_PROTOCOL, "the Docker daemon at %s closed the connection without "
+                     "answering (%.400s); if it expects TLS, set DOCKER_TLS_VERIFY=1 or connect "
+                     "with tls = {...}", addr, detail);
+    else if (!c->tls.cert)
+        /* TLS 1.3: the server checks the client after the handshake, and
+         * its alert may be lost when it closes at once */
+        ld_error_set(err, LD_E_TLS, "TLS: the Docker daemon at %s closed the connection without "
+                     "answering; it may require a client certificate, and none was given "
+                     "(%.400s)", addr, detail);
+    else
+        ld_error_set(err, LD_E_TLS, "TLS: the Docker daemon at %s closed the connection without "
+                     "answering; it may have refused the client certificate %s (%.400s)", addr,
+                     c->tls.cert, detail);
 }

@@ -42,10 +42,12 @@ docker.connect([host | { host=, timeout=, api_version=, tls= }]) -> Client
   host         "unix:///path.sock", "tcp://host:port"
   timeout      seconds allowed to a call that does not stream (default 60)
   api_version  "1.41" etc.; default: negotiated with the engine
-  tls          TLS comes in a later release (DOCKER_TLS_VERIFY set: refused)
+  tls          { ca=, cert=, key=, verify=true } (paths) for tcp://; false: none;
+               nil: DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH as the CLI
   Every Client method is also a module function on a default client:
   docker.ps() is docker.connect():ps().
-  Raises: a bad argument error for a malformed host; "connection" later, on use.]])
+  Raises: a bad argument error for a malformed host; "tls" for an unreadable
+  or encrypted TLS file; "connection" or "tls" later, on use.]])
 topic("Client", [[
 Client (from docker.connect)
   Has every call of the System, Containers, Images, Volumes, Networks and

@@ -130,10 +130,14 @@ static long read_headers(ld_stream *s, double until, ld_error *err)
         if (s->eof || s->pending.len > HEADER_CAP) {
             ld_error_set(err, LD_E_PROTOCOL, s->eof ? "the engine closed the connection "
                          "before answering" : "response headers too large");
+            if (s->eof && s->pending.len == 0)
+                ld_error_unanswered(err, s->client, CURLE_GOT_NOTHING, err->message);
             return fail_where(s, err);
         }
         int got = recv_progress(s, err);
         if (got != 0) {
+            if (got < 0 && s->pending.len == 0)   /* e.g. dropped after the TLS handshake */
+                ld_error_unanswered(err, s->client, CURLE_RECV_ERROR, err->message);
             if (got < 0)
                 return -1;
             continue;
@@ -195,8 +199,8 @@ static int connect_raw(ld_stream *s, double until, ld_error *err)
     if (rc == CURLE_OK) {
         curl_easy_getinfo(s->raw, CURLINFO_ACTIVESOCKET, &s->fd);
         if (tls)
-            rc = ld_tlsconn_open(c, s->fd, until > 0 ? until : ld_now() + c->timeout, &s->tls,
-                                 s->errbuf, sizeof s->errbuf);
+            rc = ld_tlsconn_open(c, s->fd, until > 0 ? until : ld_now() + c->timeout,
+                                 s->shielded, &s->tls, s->errbuf, sizeof s->errbuf);
     }
     if (rc != CURLE_OK) {
         long os_errno = 0;

@@ -132,8 +132,8 @@ void ld_error_unanswered(ld_error *err, const ld_client *c, CURLcode rc, const c
 /* tlsconn.c: TLS over a connected socket for hijacked connections; reads
  * and writes answer as curl_easy_recv/send do (CURLE_AGAIN, errbuf words). */
 typedef struct ld_tlsconn ld_tlsconn;
-CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, ld_tlsconn **out,
-                         char *errbuf, size_t cap);
+CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, int shielded,
+                         ld_tlsconn **out, char *errbuf, size_t cap);
 CURLcode ld_tlsconn_recv(ld_tlsconn *tc, char *buf, size_t n, size_t *got, char *errbuf,
                          size_t cap);
 CURLcode ld_tlsconn_send(ld_tlsconn *tc, const char *buf, size_t n, size_t *sent, char *errbuf,

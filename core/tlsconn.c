@@ -122,8 +122,9 @@ static CURLcode handshake_failure(SSL *ssl, char *errbuf, size_t cap)
     return CURLE_SSL_CONNECT_ERROR;
 }
 
-/* Wait for what OpenSSL wants: 0, or -1 once `until` passed. */
-static int wait_for(int fd, int ssl_error, double until)
+/* Wait for what OpenSSL wants: 0, or -1 once `until` passed or on
+ * ld_cancel() (unless shielded: a clean-up's stream). */
+static int wait_for(int fd, int ssl_error, double until, int shielded)
 {
     struct pollfd p = {.fd = fd, .events = ssl_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN};
     for (;;) {
@@ -135,13 +136,13 @@ static int wait_for(int fd, int ssl_error, double until)
             return 0;
         if (n < 0 && errno != EINTR)
             return -1;
-        if (ld_cancel_requested())
+        if (!shielded && ld_cancel_requested())
             return -1;
     }
 }
 
-CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, ld_tlsconn **out,
-                         char *errbuf, size_t cap)
+CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, int shielded,
+                         ld_tlsconn **out, char *errbuf, size_t cap)
 {
     const ld_tls_opts *t = &c->tls;
     *out = NULL;
@@ -183,7 +184,7 @@ CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, ld_tlsconn **
             rc = handshake_failure(tc->ssl, errbuf, cap);
             break;
         }
-        if (wait_for(fd, e, until) != 0) {
+        if (wait_for(fd, e, until, shielded) != 0) {
             snprintf(errbuf, cap, "TLS handshake timed out or was canceled");
             rc = CURLE_OPERATION_TIMEDOUT;
             break;
@@ -266,7 +267,7 @@ int ld_tlsconn_close_write(ld_tlsconn *tc, double until)
             break;
         int e = SSL_get_error(tc->ssl, r);
         if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) ||
-            wait_for(tc->fd, e, until) != 0) {
+            wait_for(tc->fd, e, until, 1) != 0) {
             ERR_clear_error();
             return -1;
         }

@@ -145,13 +145,30 @@ T.test("a wrong CA", function()
   tls_error(function() x:ping() end, "not signed by the CA", certs.otherca, "127.0.0.1:" .. mutual)
 end)
 
+-- With the API version pinned there is no ping first: the hijacked
+-- connection's own TLS session meets the failure.
+local function hijack(x)
+  return check(x._cli:container_attach("none", { stream = true, stdin = true }, { hijack = true }))
+end
+
 T.test("a certificate for another host name", function()
   local x = docker.connect{ host = addr(wrong_name), tls = { ca = certs.ca } }
   tls_error(function() x:ping() end, "for another host name")
   -- the name is checked through the hijacked (exec) path too: same words
   local y = docker.connect{ host = addr(wrong_name), tls = { ca = certs.ca }, api_version = "1.41" }
-  tls_error(function() check(y._cli:container_attach("none", { stream = true, stdin = true }, { hijack = true })) end,
-    "for another host name")
+  tls_error(function() hijack(y) end, "for another host name")
+end)
+
+T.test("hijacked connections (stdin) fail the same ways, with the same words", function()
+  local x = docker.connect{ host = addr(mutual), api_version = "1.41",
+                            tls = { ca = certs.otherca, cert = certs.client, key = certs.client_key } }
+  tls_error(function() hijack(x) end, "not signed by the CA", certs.otherca)
+  x = docker.connect{ host = addr(plain), api_version = "1.41", tls = GOOD }
+  tls_error(function() hijack(x) end, "does not speak TLS")
+  x = docker.connect{ host = addr(mutual), api_version = "1.41", tls = { ca = certs.ca } }
+  tls_error(function() hijack(x) end, "require[s]? a client certificate")
+  x = docker.connect{ host = addr(mutual), api_version = "1.41", tls = GOOD }
+  T.eq(select(2, pcall(hijack, x)).kind, "not_found", "with everything right: the engine's 404")
 end)
 
 T.test("a client certificate the server requires, missing", function()

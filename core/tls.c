@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,17 @@ int ld_tls_wanted(const ld_tls_opts *o)
     return o->mode == LD_TLS_ON;
 }
 
-static int tls_fail(ld_error *err, const char *fmt, const char *a, const char *b)
+static int tls_fail(ld_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int tls_fail(ld_error *err, const char *fmt, ...)
 {
-    ld_error_set(err, LD_E_TLS, fmt, a, b);
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = LD_E_TLS;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -54,8 +63,7 @@ static int cert_dir(char *out, size_t cap, ld_error *err)
         home = pw ? pw->pw_dir : NULL;
     }
     if (!home)
-        return tls_fail(err, "TLS is on but no folder holds its files: set DOCKER_CERT_PATH%s%s",
-                        "", "");
+        return tls_fail(err, "TLS is on but no folder holds its files: set DOCKER_CERT_PATH");
     snprintf(out, cap, "%s/.docker", home);
     return 0;
 }
@@ -100,7 +108,7 @@ static int check_key(const char *path, ld_error *err)
     fclose(f);
     head[n] = '\0';
     if (strstr(head, "ENCRYPTED"))
-        return tls_fail(err, "the TLS key %s is encrypted; luadock, like the docker CLI, needs "
+        return tls_fail(err, "TLS: the key %s is encrypted; luadock, like the docker CLI, needs "
                         "an unencrypted key (openssl pkey -in %s -out key.pem)", path, path);
     return 0;
 }
@@ -151,11 +159,9 @@ static int resolve_given(const ld_tls_opts *o, ld_tls_opts *out, ld_error *err)
     const char *files[3] = {o->ca, o->cert, o->key};
     const char *names[3] = {"CA file", "client certificate", "TLS key"};
     for (int i = 0; i < 3; i++)
-        if (files[i] && !readable(files[i])) {
-            ld_error_set(err, LD_E_TLS, "TLS: cannot read the %s %s: %s", names[i], files[i],
-                         strerror(errno));
-            return -1;
-        }
+        if (files[i] && !readable(files[i]))
+            return tls_fail(err, "TLS: cannot read the %s %s: %s", names[i], files[i],
+                            strerror(errno));
     if (o->key && check_key(o->key, err) != 0)
         return -1;
     out->no_verify = o->no_verify;

@@ -79,6 +79,21 @@ T.test("logs that follow, and events", function()
     if ev.id == c.id or (ev.Actor and ev.Actor.ID == c.id) then seen[ev.Action] = true end
   end
   T.ok(seen.start and seen.die, "start and die seen: " .. T.show(seen))
+  -- a followed events stream (no until) in the event loop, left with break
+  local got = docker.parallel({
+    function()
+      for ev in d:events{ filters = { label = { TESTLABEL .. "=" .. RUN }, type = { "container" } } } do
+        if ev.Action == "create" then return ev.Actor.Attributes.name end
+      end
+    end,
+    function()
+      docker.sleep(0.3)
+      d:create{ image = IMG, cmd = "true", name = "ld-tls-" .. RUN .. "-ev", labels = labels() }
+      return true
+    end,
+  })
+  T.eq(got, "ld-tls-" .. RUN .. "-ev")
+  d:container("ld-tls-" .. RUN .. "-ev"):remove{ force = true }
 end)
 
 T.test("exec with stdin over TLS: fed, closed (close_notify), output after the end", function()

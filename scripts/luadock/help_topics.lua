@@ -385,7 +385,7 @@ net:reload() -> net
 topic("errors", [[
 Engine and connection failures raise docker.Error values: fields kind, status
   (HTTP status or nil), message (the engine's), method, path. kinds:
-  not_found conflict bad_request server connection permission timeout
+  not_found conflict bad_request server connection tls permission timeout
   api_version auth protocol truncated canceled exit io. Catch with pcall and tell
   them apart with docker.is_error(e). A wrong argument is a plain Lua error:
   "bad argument #1 to 'run' (field 'image': string expected, got nil)".]])

@@ -5,11 +5,11 @@
  * headers are parsed here, and stdin EOF is a shutdown(SHUT_WR) half-close,
  * as the docker CLI does. Over TLS, curl only connects and tlsconn.c runs
  * the session, since the half-close is then a close_notify alert, which
- * curl cannot send alone. Bytes that follow the headers in the first read already
- * belong to the stream. While stdin is written, output that arrives is
- * buffered so that a process echoing its input cannot deadlock us. Reads try
- * curl before polling the socket: TLS may hold decrypted bytes the socket no
- * longer shows.
+ * curl cannot send alone. Bytes that follow the headers in the first read
+ * already belong to the stream. While stdin is written, output that arrives
+ * is buffered so that a process echoing its input cannot deadlock us. Reads
+ * try the connection before polling the socket: TLS may hold decrypted bytes
+ * the socket no longer shows.
  */
 #include <errno.h>
 #include <poll.h>
@@ -56,6 +56,7 @@ static int recv_some(ld_stream *s, ld_error *err)
 {
     char chunk[16384];
     size_t got = 0;
+    s->errbuf[0] = '\0';
     CURLcode rc = s->tls ? ld_tlsconn_recv(s->tls, chunk, sizeof chunk, &got, s->errbuf,
                                            sizeof s->errbuf)
                          : curl_easy_recv(s->raw, chunk, sizeof chunk, &got);
@@ -82,6 +83,7 @@ static int send_all(ld_stream *s, const char *data, size_t len, double until, ld
 {
     while (len > 0) {
         size_t sent = 0;
+        s->errbuf[0] = '\0';
         CURLcode rc = s->tls ? ld_tlsconn_send(s->tls, data, len, &sent, s->errbuf,
                                                sizeof s->errbuf)
                              : curl_easy_send(s->raw, data, len, &sent);
@@ -204,8 +206,7 @@ static int connect_raw(ld_stream *s, double until, ld_error *err)
     }
     if (rc != CURLE_OK) {
         long os_errno = 0;
-        if (!s->tls)
-            curl_easy_getinfo(s->raw, CURLINFO_OS_ERRNO, &os_errno);
+        curl_easy_getinfo(s->raw, CURLINFO_OS_ERRNO, &os_errno);
         ld_error_from_curl(err, c, rc, os_errno, s->errbuf);
         return fail_where(s, err);
     }

@@ -91,16 +91,18 @@ static CURLcode load_files(SSL_CTX *ctx, const ld_tls_opts *t, char *errbuf, siz
     return CURLE_OK;
 }
 
-/* The engine's name or address must be in its certificate, as curl checks. */
-static void expect_host(SSL *ssl, const char *host)
+/* Name the engine (SNI, for names only, as curl) and, when verifying,
+ * require its name or address in the certificate, as curl checks. */
+static void expect_host(SSL *ssl, const char *host, int verify)
 {
     unsigned char addr[16];
-    if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-    } else {
+    int ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    if (!ip)
         SSL_set_tlsext_host_name(ssl, host);
+    if (verify && ip)
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+    else if (verify)
         SSL_set1_host(ssl, host);
-    }
 }
 
 /* Which curl failure a failed handshake is, with curl-like words, so that
@@ -170,8 +172,7 @@ CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, int shielded,
         ld_tlsconn_free(tc);
         return rc;
     }
-    if (!t->no_verify)
-        expect_host(tc->ssl, c->host.hostname);
+    expect_host(tc->ssl, c->host.hostname, !t->no_verify);
     for (;;) {
         sigpipe_guard g;
         guard_on(&g);

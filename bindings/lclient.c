@@ -63,7 +63,35 @@ static const char *opt_string_field(lua_State *L, int idx, const char *field, co
     return s;   /* still anchored in the options table */
 }
 
-/* core.new{ host=, api_version=, timeout= } -> client | nil, msg, code, detail */
+/* The tls field of core.new: nil (the environment's rules), false (off)
+ * or { ca=, cert=, key=, verify= } (on; verify defaults to true). The
+ * table stays on the stack so its strings stay anchored. */
+static void tls_field(lua_State *L, ld_tls_opts *tls)
+{
+    int t = lua_getfield(L, 1, "tls");
+    if (t == LUA_TNIL)
+        return;
+    if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+        tls->mode = LD_TLS_OFF;
+        return;
+    }
+    if (t != LUA_TTABLE)
+        luaL_error(L, "bad argument #1 to 'new' (field 'tls': false or table expected, got %s)",
+                   t == LUA_TBOOLEAN ? "true" : luaL_typename(L, -1));
+    int idx = lua_gettop(L);
+    tls->mode = LD_TLS_ON;
+    tls->ca = opt_string_field(L, idx, "ca", "new");
+    tls->cert = opt_string_field(L, idx, "cert", "new");
+    tls->key = opt_string_field(L, idx, "key", "new");
+    t = lua_getfield(L, idx, "verify");
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "bad argument #1 to 'new' (field 'tls.verify': boolean expected, got %s)",
+                   luaL_typename(L, -1));
+    tls->no_verify = t == LUA_TBOOLEAN && !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+}
+
+/* core.new{ host=, api_version=, timeout=, tls= } -> client | nil, msg, code, detail */
 static int l_new(lua_State *L)
 {
     ld_client_opts opts = {0};
@@ -71,6 +99,7 @@ static int l_new(lua_State *L)
         luaL_checktype(L, 1, LUA_TTABLE);
         opts.host = opt_string_field(L, 1, "host", "new");
         opts.api_version = opt_string_field(L, 1, "api_version", "new");
+        tls_field(L, &opts.tls);
         if (lua_getfield(L, 1, "timeout") != LUA_TNIL) {
             if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
                 return luaL_error(L, "bad argument #1 to 'new' (field 'timeout': positive "
@@ -105,6 +134,25 @@ static int l_api_version(lua_State *L)
 static int l_host(lua_State *L)
 {
     lua_pushstring(L, ld_client_host(check_client(L, 1))->normalized);
+    return 1;
+}
+
+/* cli:tls() -> nil (plain HTTP) | { ca=, cert=, key=, verify= } (the files in use) */
+static int l_tls(lua_State *L)
+{
+    const ld_tls_opts *t = ld_client_tls(check_client(L, 1));
+    if (!t)
+        return 0;
+    lua_createtable(L, 0, 4);
+    const char *names[3] = {"ca", "cert", "key"};
+    const char *files[3] = {t->ca, t->cert, t->key};
+    for (int i = 0; i < 3; i++)
+        if (files[i]) {
+            lua_pushstring(L, files[i]);
+            lua_setfield(L, -2, names[i]);
+        }
+    lua_pushboolean(L, !t->no_verify);
+    lua_setfield(L, -2, "verify");
     return 1;
 }
 
@@ -511,6 +559,7 @@ int ld_lua_client_open(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"api_version", l_api_version}, {"host", l_host}, {"timeout", l_timeout},
+        {"tls", l_tls},
         {"close", l_close}, {NULL, NULL}};
     static const luaL_Reg meta[] = {
         {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};

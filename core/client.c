@@ -4,7 +4,8 @@
  * the API version with GET /_ping on first use (LD_API_MIN up to
  * LD_API_MAX), unless the user pinned one. Every live client is on one list,
  * which ld_wait_any (call.c) watches; a client freed while transfers are
- * pending lives on until the last of them is freed (transport.c).
+ * pending lives on until the last of them is freed (transport.c). TLS
+ * settings are resolved here once (tls.c) and applied to every connection.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,16 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
     }
     const char *host = opts->host ? opts->host : getenv("DOCKER_HOST");
     const char *version = opts->api_version ? opts->api_version : getenv("DOCKER_API_VERSION");
+    int tls = ld_tls_wanted(&opts->tls);
+    c->tls.mode = LD_TLS_OFF;
+    /* the docker CLI: no address and TLS on means localhost:2376 */
+    if (tls && (!host || host[strspn(host, " \t\r\n")] == '\0'))
+        host = "tcp://localhost:2376";
     if (ld_host_parse(host, &c->host, err) != 0) {
+        free(c);
+        return -1;
+    }
+    if (tls && c->host.kind == LD_HOST_TCP && ld_tls_resolve(&opts->tls, &c->tls, err) != 0) {
         free(c);
         return -1;
     }
@@ -73,6 +83,7 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
         if (!parse_version(version, &major, &minor) || strlen(version) >= sizeof c->api_version) {
             ld_error_set(err, LD_E_ARG, "invalid API version \"%s\" (expected like \"1.41\")",
                          version);
+            ld_tls_release(&c->tls);
             free(c);
             return -1;
         }
@@ -84,11 +95,13 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
         snprintf(c->url_prefix, sizeof c->url_prefix, "http://docker");
     } else {
         int v6 = strchr(c->host.hostname, ':') != NULL;
-        snprintf(c->url_prefix, sizeof c->url_prefix, "http://%s%s%s:%d%s", v6 ? "[" : "",
-                 c->host.hostname, v6 ? "]" : "", c->host.port, c->host.base_path);
+        snprintf(c->url_prefix, sizeof c->url_prefix, "%s://%s%s%s:%d%s",
+                 c->tls.mode == LD_TLS_ON ? "https" : "http", v6 ? "[" : "", c->host.hostname,
+                 v6 ? "]" : "", c->host.port, c->host.base_path);
     }
     c->multi = curl_multi_init();
     if (!c->multi) {
+        ld_tls_release(&c->tls);
         free(c);
         ld_error_set(err, LD_E_NOMEM, "curl_multi_init failed");
         return -1;
@@ -109,6 +122,7 @@ void ld_client_destroy(ld_client *c)
     if (c->idle)
         curl_easy_cleanup(c->idle);
     curl_multi_cleanup(c->multi);
+    ld_tls_release(&c->tls);
     free(c);
 }
 
@@ -125,6 +139,10 @@ void ld_client_free(ld_client *c)
 
 const ld_host *ld_client_host(const ld_client *c) { return &c->host; }
 double ld_client_timeout(const ld_client *c) { return c->timeout; }
+const ld_tls_opts *ld_client_tls(const ld_client *c)
+{
+    return c->tls.mode == LD_TLS_ON ? &c->tls : NULL;
+}
 
 /* Take the version from a GET /_ping response (the engine's, capped at
  * LD_API_MAX; refused below LD_API_MIN). */
@@ -182,13 +200,13 @@ int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err
 
 /* How every connection to the engine is made, for the transfers on the
  * multi handle (transport.c) and the hijacked ones (hijack.c) alike: the
- * socket or address, no proxy, http only, the connect timeout, and who is
- * calling (the docker CLI sends Docker-Client/<version>, docker-py
- * docker-sdk-python/<version>). */
+ * socket or address, no proxy, http only (https and the TLS files for a
+ * TLS client), the connect timeout, and who is calling (the docker CLI
+ * sends Docker-Client/<version>, docker-py docker-sdk-python/<version>). */
 void ld_client_connection_options(ld_client *c, CURL *e)
 {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->tls.mode == LD_TLS_ON ? "https" : "http");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "luadock/" LD_VERSION " (linux)");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
@@ -196,6 +214,8 @@ void ld_client_connection_options(ld_client *c, CURL *e)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
     else
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (c->tls.mode == LD_TLS_ON)
+        ld_tls_connection_options(&c->tls, e);
 }
 
 ld_client *ld_clients_live(void) { return live_clients; }

@@ -58,6 +58,7 @@ const char *ld_error_code_name(ld_errcode code)
     case LD_E_ARG: return "ARG";
     case LD_E_NOMEM: return "NOMEM";
     case LD_E_IO: return "IO";
+    case LD_E_TLS: return "TLS";
     }
     return "UNKNOWN";
 }
@@ -77,6 +78,7 @@ const char *ld_error_kind(const ld_error *err)
     case LD_E_TRUNCATED: return "truncated";
     case LD_E_CANCELED: return "canceled";
     case LD_E_API_VERSION: return "api_version";
+    case LD_E_TLS: return "tls";
     case LD_E_ARG: return "bad_request";
     case LD_E_IO: case LD_E_NOMEM: case LD_OK: return "server";
     case LD_E_HTTP: break;
@@ -125,6 +127,13 @@ void ld_error_from_body(ld_error *err, long status, const char *ctype, const cha
                  "supports the requested API version", status);
     if (status == 400 && mentions(err->message, "client version"))
         err->code = LD_E_API_VERSION;
+    /* Go's TLS server (dockerd with --tlsverify) answering a plain client */
+    if (status == 400 && mentions(err->message, "HTTP request to an HTTPS server")) {
+        err->code = LD_E_TLS;
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n, " (the engine expects TLS: set "
+                 "DOCKER_TLS_VERIFY=1 or connect with tls = {...})");
+    }
 }
 
 void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
@@ -133,6 +142,8 @@ void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
     const char *addr = c->host.normalized;
     const char *detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
     err->os_errno = (int)os_errno;
+    if (ld_tls_error_from_curl(err, c, rc, detail))
+        return;
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:

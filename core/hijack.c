@@ -3,9 +3,13 @@
  * libcurl has no API for an HTTP upgrade that keeps writing, so the request
  * is written by hand over a CONNECT_ONLY connection, the status line and
  * headers are parsed here, and stdin EOF is a shutdown(SHUT_WR) half-close,
- * as the docker CLI does. Bytes that follow the headers in the first read
+ * as the docker CLI does. Over TLS, curl only connects and tlsconn.c runs
+ * the session, since the half-close is then a close_notify alert, which
+ * curl cannot send alone. Bytes that follow the headers in the first read
  * already belong to the stream. While stdin is written, output that arrives
- * is buffered so that a process echoing its input cannot deadlock us.
+ * is buffered so that a process echoing its input cannot deadlock us. Reads
+ * try the connection before polling the socket: TLS may hold decrypted bytes
+ * the socket no longer shows.
  */
 #include <errno.h>
 #include <poll.h>
@@ -52,12 +56,16 @@ static int recv_some(ld_stream *s, ld_error *err)
 {
     char chunk[16384];
     size_t got = 0;
-    CURLcode rc = curl_easy_recv(s->raw, chunk, sizeof chunk, &got);
+    s->errbuf[0] = '\0';
+    CURLcode rc = s->tls ? ld_tlsconn_recv(s->tls, chunk, sizeof chunk, &got, s->errbuf,
+                                           sizeof s->errbuf)
+                         : curl_easy_recv(s->raw, chunk, sizeof chunk, &got);
     if (rc == CURLE_AGAIN)
         return 1;
     if (rc != CURLE_OK) {
-        ld_error_set(err, LD_E_TRUNCATED, "the attached stream broke: %s",
-                     curl_easy_strerror(rc));
+        const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+        if (!ld_tls_error_from_curl(err, s->client, rc, detail))
+            ld_error_set(err, LD_E_TRUNCATED, "the attached stream broke: %s", detail);
         return fail_where(s, err);
     }
     if (got == 0) {
@@ -75,7 +83,10 @@ static int send_all(ld_stream *s, const char *data, size_t len, double until, ld
 {
     while (len > 0) {
         size_t sent = 0;
-        CURLcode rc = curl_easy_send(s->raw, data, len, &sent);
+        s->errbuf[0] = '\0';
+        CURLcode rc = s->tls ? ld_tlsconn_send(s->tls, data, len, &sent, s->errbuf,
+                                               sizeof s->errbuf)
+                             : curl_easy_send(s->raw, data, len, &sent);
         if (rc == CURLE_AGAIN) {
             /* Keep draining output so the other side can keep reading us. */
             if (!s->eof && recv_some(s, err) < 0)
@@ -90,14 +101,25 @@ static int send_all(ld_stream *s, const char *data, size_t len, double until, ld
             continue;
         }
         if (rc != CURLE_OK) {
-            ld_error_set(err, LD_E_CONNECT, "writing to the attached stream failed: %s",
-                         curl_easy_strerror(rc));
+            const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+            if (!ld_tls_error_from_curl(err, s->client, rc, detail))
+                ld_error_set(err, LD_E_CONNECT, "writing to the attached stream failed: %s",
+                             detail);
             return fail_where(s, err);
         }
         data += sent;
         len -= sent;
     }
     return 0;
+}
+
+/* Take what curl has (1 if bytes came or the end, 0 if nothing yet, -1). */
+static int recv_progress(ld_stream *s, ld_error *err)
+{
+    size_t before = s->pending.len;
+    if (recv_some(s, err) < 0)
+        return -1;
+    return s->pending.len > before || s->eof;
 }
 
 /* Read up to the end of the headers; returns the header length or -1. */
@@ -110,7 +132,17 @@ static long read_headers(ld_stream *s, double until, ld_error *err)
         if (s->eof || s->pending.len > HEADER_CAP) {
             ld_error_set(err, LD_E_PROTOCOL, s->eof ? "the engine closed the connection "
                          "before answering" : "response headers too large");
+            if (s->eof && s->pending.len == 0)
+                ld_error_unanswered(err, s->client, CURLE_GOT_NOTHING, err->message);
             return fail_where(s, err);
+        }
+        int got = recv_progress(s, err);
+        if (got != 0) {
+            if (got < 0 && s->pending.len == 0)   /* e.g. dropped after the TLS handshake */
+                ld_error_unanswered(err, s->client, CURLE_RECV_ERROR, err->message);
+            if (got < 0)
+                return -1;
+            continue;
         }
         int w = wait_fd(s, POLLIN, until, err);
         if (w == -2) {
@@ -118,7 +150,7 @@ static long read_headers(ld_stream *s, double until, ld_error *err)
                          s->client->host.normalized);
             return fail_where(s, err);
         }
-        if (w != 0 || recv_some(s, err) < 0)
+        if (w != 0)
             return -1;
     }
 }
@@ -147,11 +179,13 @@ static int parse_headers(ld_stream *s, long header_len, ld_error *err)
     return 0;
 }
 
-static int connect_raw(ld_stream *s, ld_error *err)
+static int connect_raw(ld_stream *s, double until, ld_error *err)
 {
     ld_client *c = s->client;
+    int tls = c->tls.mode == LD_TLS_ON;
     char url[600];
-    snprintf(url, sizeof url, "%s/", c->url_prefix);
+    /* a TLS client's hijack: curl makes the TCP connection, tlsconn.c the rest */
+    snprintf(url, sizeof url, "%s%s/", tls ? "http" : "", c->url_prefix + (tls ? 5 : 0));
     s->raw = curl_easy_init();
     if (!s->raw) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
@@ -160,14 +194,22 @@ static int connect_raw(ld_stream *s, ld_error *err)
     curl_easy_setopt(s->raw, CURLOPT_URL, url);
     curl_easy_setopt(s->raw, CURLOPT_CONNECT_ONLY, 1L);
     ld_client_connection_options(c, s->raw);
+    if (tls)
+        curl_easy_setopt(s->raw, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(s->raw, CURLOPT_ERRORBUFFER, s->errbuf);
     CURLcode rc = curl_easy_perform(s->raw);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(s->raw, CURLINFO_ACTIVESOCKET, &s->fd);
+        if (tls)
+            rc = ld_tlsconn_open(c, s->fd, until > 0 ? until : ld_now() + c->timeout,
+                                 s->shielded, &s->tls, s->errbuf, sizeof s->errbuf);
+    }
     if (rc != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(s->raw, CURLINFO_OS_ERRNO, &os_errno);
-        ld_error_from_curl(err, c, rc, os_errno, NULL);
+        ld_error_from_curl(err, c, rc, os_errno, s->errbuf);
         return fail_where(s, err);
     }
-    curl_easy_getinfo(s->raw, CURLINFO_ACTIVESOCKET, &s->fd);
     return 0;
 }
 
@@ -212,7 +254,7 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     long header_len = -1;
     if (rc != 0)
         ld_error_set(err, LD_E_NOMEM, "out of memory");
-    else if (connect_raw(s, err) == 0 && send_all(s, head.data, head.len, until, err) == 0)
+    else if (connect_raw(s, until, err) == 0 && send_all(s, head.data, head.len, until, err) == 0)
         header_len = read_headers(s, until, err);
     ld_buf_free(&head);
     if (header_len < 0 || parse_headers(s, header_len, err) != 0) {
@@ -221,8 +263,11 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     }
     if (s->status != 101 && s->status != 200) {
         /* An error answer: its body is short; read to EOF (or give up). */
-        while (!s->eof && wait_fd(s, POLLIN, ld_now() + 2, err) == 0 && recv_some(s, err) > 0)
-            ;
+        double give_up = ld_now() + 2;
+        int got;
+        while (!s->eof && (got = recv_progress(s, err)) >= 0)
+            if (got == 0 && wait_fd(s, POLLIN, give_up, err) != 0)
+                break;
         const char *body = s->pending.data ? s->pending.data : "";
         ld_error_from_body(err, s->status, s->content_type, body, s->pending.len);
         ld_error_where(err, req->method, req->path);
@@ -248,6 +293,10 @@ int ld_stream_close_write(ld_stream *s, ld_error *err)
         ld_error_set(err, LD_E_ARG, "this stream is not attached for writing");
         return -1;
     }
+    if (s->tls && ld_tlsconn_close_write(s->tls, ld_now() + s->client->timeout) != 0) {
+        ld_error_set(err, LD_E_CONNECT, "closing stdin (TLS close_notify) failed");
+        return fail_where(s, err);
+    }
     if (shutdown(s->fd, SHUT_WR) != 0 && errno != ENOTCONN) {
         ld_error_set(err, LD_E_CONNECT, "closing stdin failed: %s", strerror(errno));
         return fail_where(s, err);
@@ -267,26 +316,25 @@ ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_err
         }
         if (s->eof)
             return 0;
-        if (timeout == 0) {   /* no waiting, but take what has arrived */
-            struct pollfd p = {.fd = s->fd, .events = POLLIN};
-            if (poll(&p, 1, 0) <= 0)
-                return -2;
-            if (recv_some(s, err) < 0)
-                return -1;
-            if (s->pending.len == 0 && !s->eof)
-                return -2;
+        /* -2 ("nothing yet") only once curl itself has nothing, so a caller
+         * may then wait on the socket */
+        int got = recv_progress(s, err);
+        if (got < 0)
+            return -1;
+        if (got > 0)
             continue;
-        }
+        if (timeout == 0)
+            return -2;
         int w = wait_fd(s, POLLIN, until, err);
         if (w != 0)
             return w;
-        if (recv_some(s, err) < 0)
-            return -1;
     }
 }
 
 void ld_hijack_close(ld_stream *s)
 {
+    ld_tlsconn_free(s->tls);
+    s->tls = NULL;
     curl_easy_cleanup(s->raw);
     s->raw = NULL;
 }

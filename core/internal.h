@@ -17,7 +17,8 @@ struct ld_client {
     double timeout;
     char api_version[16];      /* "" until negotiated or pinned */
     int pinned;                /* api_version came from the user */
-    char url_prefix[512];      /* "http://docker" or "http://host:port/base" */
+    char url_prefix[512];      /* "http://docker" or "http(s)://host:port/base" */
+    ld_tls_opts tls;           /* mode LD_TLS_ON with the files in use, else LD_TLS_OFF */
     struct ld_client *next_live;   /* the list ld_wait_any watches */
     int xfers;                 /* transfers not yet freed: they keep it alive */
     int closing;               /* ld_client_free was called while xfers > 0 */
@@ -70,6 +71,8 @@ struct ld_stream {
     char path_stat[2048];
     char method[8];
     char path[512];
+    char errbuf[CURL_ERROR_SIZE];   /* hijack: curl's words for a failure */
+    struct ld_tlsconn *tls;    /* hijack of a TLS client: our own TLS session */
 };
 
 #define LD_STREAM_HIGH_WATER ((size_t)1 << 20)  /* pause a stream holding this much */
@@ -112,6 +115,31 @@ void ld_xfer_free(ld_xfer *x);
 /* hijack.c: the raw side of ld_stream_read and ld_stream_close */
 ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
 void ld_hijack_close(ld_stream *s);
+
+/* tls.c */
+int ld_tls_wanted(const ld_tls_opts *o);       /* 1: these options turn TLS on */
+/* Check the files o names (or the environment's) and copy them into out. */
+int ld_tls_resolve(const ld_tls_opts *o, ld_tls_opts *out, ld_error *err);
+void ld_tls_release(ld_tls_opts *t);
+void ld_tls_connection_options(const ld_tls_opts *t, CURL *e);
+/* Word a curl failure of a TLS client as kind "tls"; 0 if it is not one. */
+int ld_tls_error_from_curl(ld_error *err, const ld_client *c, CURLcode rc, const char *detail);
+/* A tcp request that got no answer at all: for a plain client the port may
+ * expect TLS; for a TLS client the engine may have refused its certificate
+ * (or its lack of one). */
+void ld_error_unanswered(ld_error *err, const ld_client *c, CURLcode rc, const char *detail);
+
+/* tlsconn.c: TLS over a connected socket for hijacked connections; reads
+ * and writes answer as curl_easy_recv/send do (CURLE_AGAIN, errbuf words). */
+typedef struct ld_tlsconn ld_tlsconn;
+CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, int shielded,
+                         ld_tlsconn **out, char *errbuf, size_t cap);
+CURLcode ld_tlsconn_recv(ld_tlsconn *tc, char *buf, size_t n, size_t *got, char *errbuf,
+                         size_t cap);
+CURLcode ld_tlsconn_send(ld_tlsconn *tc, const char *buf, size_t n, size_t *sent, char *errbuf,
+                         size_t cap);
+int ld_tlsconn_close_write(ld_tlsconn *tc, double until);   /* close_notify */
+void ld_tlsconn_free(ld_tlsconn *tc);
 
 /* error.c */
 void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,

@@ -37,7 +37,8 @@ typedef enum ld_errcode {
     LD_E_TOO_LARGE,   /* a response body exceeded LD_BODY_CAP */
     LD_E_ARG,         /* the caller passed something invalid */
     LD_E_NOMEM,
-    LD_E_IO           /* a local file could not be read */
+    LD_E_IO,          /* a local file could not be read */
+    LD_E_TLS          /* TLS set-up, handshake or certificate failure */
 } ld_errcode;
 
 typedef struct ld_error {
@@ -51,7 +52,7 @@ typedef struct ld_error {
 
 /* The API.md error kind for an error: "not_found", "conflict", "bad_request",
  * "server", "connection", "permission", "timeout", "api_version", "auth",
- * "protocol", "truncated", "canceled". Never NULL. */
+ * "protocol", "truncated", "canceled", "tls". Never NULL. */
 const char *ld_error_kind(const ld_error *err);
 /* A stable name for the code: "HTTP", "CONNECT", "PERMISSION", "TIMEOUT", ... */
 const char *ld_error_code_name(ld_errcode code);
@@ -117,16 +118,36 @@ int ld_host_parse(const char *spec, ld_host *out, ld_error *err);
 
 typedef struct ld_client ld_client;
 
+/* TLS for tcp:// engines (ignored for unix://). LD_TLS_FROM_ENV reads the
+ * docker CLI's variables: a non-empty DOCKER_TLS_VERIFY ("0" too) means TLS
+ * with verification, a non-empty DOCKER_TLS alone TLS without it; the files
+ * are ca.pem (required), cert.pem and key.pem (each dropped if missing) in
+ * DOCKER_CERT_PATH, else $DOCKER_CONFIG, else ~/.docker. With TLS on and no
+ * address at all, the engine is tcp://localhost:2376. */
+typedef enum ld_tls_mode { LD_TLS_FROM_ENV = 0, LD_TLS_OFF, LD_TLS_ON } ld_tls_mode;
+
+typedef struct ld_tls_opts {
+    ld_tls_mode mode;
+    const char *ca;           /* PEM CA bundle the engine is checked against;
+                                 NULL: the system's (LD_TLS_ON only) */
+    const char *cert, *key;   /* PEM client certificate and key: both or neither */
+    int no_verify;            /* 1: do not check the engine's certificate */
+} ld_tls_opts;
+
 typedef struct ld_client_opts {
     const char *host;         /* NULL: $DOCKER_HOST, else LD_DEFAULT_HOST */
     const char *api_version;  /* NULL: $DOCKER_API_VERSION, else negotiated */
     double timeout;           /* seconds for non-streaming calls; 0 = default */
+    ld_tls_opts tls;          /* zeroed: from the environment */
 } ld_client_opts;
 
 int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err);
 void ld_client_free(ld_client *c);
 const ld_host *ld_client_host(const ld_client *c);
 double ld_client_timeout(const ld_client *c);
+/* The TLS settings in use (mode LD_TLS_ON, the files found), or NULL when the
+ * client speaks plain HTTP. Lives as long as the client. */
+const ld_tls_opts *ld_client_tls(const ld_client *c);
 /* The API version in use ("1.41"); negotiates with GET /_ping on first use.
  * Returns NULL on failure. The string lives as long as the client. */
 const char *ld_client_api_version(ld_client *c, ld_error *err);

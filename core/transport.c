@@ -331,6 +331,8 @@ int ld_xfer_check(ld_xfer *x, ld_error *err)
         long os_errno = 0;
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
         ld_error_from_curl(err, x->client, x->result, os_errno, x->errbuf);
+        if (x->status == 0)   /* not even a status line came back */
+            ld_error_unanswered(err, x->client, x->result, x->errbuf);
     } else {
         return 0;
     }

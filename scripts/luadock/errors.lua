@@ -33,7 +33,7 @@ M.Error = Error
 local code_kinds = {
   CONNECT = "connection", PERMISSION = "permission", TIMEOUT = "timeout",
   PROTOCOL = "protocol", TRUNCATED = "truncated", CANCELED = "canceled",
-  API_VERSION = "api_version", TOO_LARGE = "protocol", IO = "io",
+  API_VERSION = "api_version", TOO_LARGE = "protocol", IO = "io", TLS = "tls",
 }
 
 local function status_kind(status)

@@ -55,7 +55,8 @@ docker.connect([host | { host=, context=, tls=, timeout=, api_version= }]) -> Cl
   docker.ps() is docker.connect():ps().
   Raises: a bad argument error for a malformed host or option; "not_found"
   for an unknown context; "io" for an unreadable or malformed config.json or
-  meta.json (the message names the file); "connection" later, on use.]])
+  meta.json (the message names the file); "tls" for an unreadable or
+  encrypted TLS file; "connection" or "tls" later, on use.]])
 topic("contexts", [[
 docker.contexts() -> array of { name=, host=, description=, current= }
   The docker CLI's contexts ($DOCKER_CONFIG/contexts), "default" included,
@@ -406,7 +407,7 @@ net:reload() -> net
 topic("errors", [[
 Engine and connection failures raise docker.Error values: fields kind, status
   (HTTP status or nil), message (the engine's), method, path. kinds:
-  not_found conflict bad_request server connection permission timeout
+  not_found conflict bad_request server connection tls permission timeout
   api_version auth protocol truncated canceled exit io. Catch with pcall and tell
   them apart with docker.is_error(e). A wrong argument is a plain Lua error:
   "bad argument #1 to 'run' (field 'image': string expected, got nil)".]])

@@ -220,13 +220,13 @@ end)
 
 T.test("bad tls options name connect and the field", function()
   T.raises(function() docker.connect{ host = addr(mutual), tls = { cafile = "x" } } end,
-    "bad argument #1 to 'connect' %(field 'tls.cafile': unknown option%)")
+    "bad argument #1 to 'connect' %(field 'tls.cafile': unknown option %(tls takes ca, cert, key, verify%)%)")
   T.raises(function() docker.connect{ host = addr(mutual), tls = { verify = "yes" } } end,
     "'connect' %(field 'tls.verify': boolean expected, got string%)")
   T.raises(function() docker.connect{ host = addr(mutual), tls = { ca = 1 } } end, "field 'tls.ca': string expected")
   T.raises(function() docker.connect{ host = addr(mutual), tls = { cert = certs.client } } end,
-    "field 'tls.key': cert and key go together")
-  T.raises(function() docker.connect{ host = addr(mutual), tls = true } end, "field 'tls': false or table expected")
+    "field 'tls.key': cert and key are given together")
+  T.raises(function() docker.connect{ host = addr(mutual), tls = true } end, "field 'tls': false or a table { ca=, cert=, key=, verify= } expected, got boolean")
   T.raises(function() docker.core.new{ host = addr(mutual), tls = true } end, "field 'tls': false or table expected, got true")
   T.raises(function() docker.core.new{ host = addr(mutual), tls = { verify = 1 } } end, "field 'tls.verify'")
 end)

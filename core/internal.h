@@ -21,6 +21,7 @@ struct ld_client {
     struct ld_client *next_live;   /* the list ld_wait_any watches */
     int xfers;                 /* transfers not yet freed: they keep it alive */
     int closing;               /* ld_client_free was called while xfers > 0 */
+    struct ld_ssh *ssh;        /* ssh:// only: its ssh processes (ssh.c), or NULL */
 };
 
 /* One transfer on the client's multi handle. */
@@ -112,6 +113,25 @@ void ld_xfer_free(ld_xfer *x);
 /* hijack.c: the raw side of ld_stream_read and ld_stream_close */
 ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
 void ld_hijack_close(ld_stream *s);
+
+/* ssh.c: the command an ssh:// host runs, as the docker CLI builds it:
+ * ssh [-l user] [-p port] "-o ConnectTimeout=30" -T -- host "<remote>",
+ * remote being "docker [--host=unix://<path>] system dial-stdio" with each
+ * word POSIX-quoted. argv points into h and cmd (NULL-terminated). */
+typedef struct ld_ssh_command {
+    const char *argv[12];
+    char port[8];
+    char remote[640];
+} ld_ssh_command;
+int ld_ssh_command_build(const ld_host *h, ld_ssh_command *cmd);
+
+/* ssh.c: ssh:// engines. Each connection libcurl opens for c is an ssh
+ * process running `docker system dial-stdio` on the host. */
+void ld_ssh_connection_options(ld_client *c, CURL *e);
+/* Put the stderr of an ssh that failed into err (kind connection). */
+void ld_ssh_explain(ld_client *c, CURLcode rc, ld_error *err);
+/* The client's share of its ssh state (after curl_multi_cleanup). */
+void ld_ssh_release(struct ld_ssh *s);
 
 /* error.c */
 void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,

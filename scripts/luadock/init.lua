@@ -128,12 +128,18 @@ local CONNECT_OPTS = util.set { "host", "timeout", "api_version", "tls" }
 -- docker.connect(), docker.connect("unix:///path"), docker.connect{ host=,
 -- timeout=, api_version=, tls= }. DOCKER_HOST and DOCKER_API_VERSION are
 -- honoured by core when the call does not say otherwise.
+-- An address as messages show it: a password in an ssh:// URL (refused) is
+-- replaced, so it never reaches an error message or a log.
+local function shown_host(spec)
+  return (spec:gsub("^(%s*ssh://[^/?#@]-:)[^/?#]*@", "%1xxxxx@"))
+end
+
 function M.connect(spec)
   local chk = util.checker("connect", 1)
   local o = {}
   if type(spec) == "string" then
     local ok, msg = core.parse_host(spec)
-    if not ok then util.argerror("connect", 1, nil, "bad host '" .. spec .. "': " .. tostring(msg)) end
+    if not ok then util.argerror("connect", 1, nil, "bad host '" .. shown_host(spec) .. "': " .. tostring(msg)) end
     o.host = spec
   elseif type(spec) == "table" then
     chk:only(spec, CONNECT_OPTS)
@@ -141,7 +147,7 @@ function M.connect(spec)
     o.host = chk:type("host", spec.host, "string", true)
     if o.host then
       local ok, msg = core.parse_host(o.host)
-      if not ok then chk:fail("host", "bad host '" .. o.host .. "': " .. tostring(msg)) end
+      if not ok then chk:fail("host", "bad host '" .. shown_host(o.host) .. "': " .. tostring(msg)) end
     end
     o.timeout = chk:seconds("timeout", spec.timeout)
     if spec.api_version ~= nil then

@@ -39,7 +39,7 @@ topic("connect", [[
 docker.connect([host | { host=, timeout=, api_version=, tls= }]) -> Client
   Opens a client. With no argument: DOCKER_HOST (default unix:///var/run/docker.sock)
   and DOCKER_API_VERSION, as the docker CLI reads them.
-  host         "unix:///path.sock", "tcp://host:port"
+  host         "unix:///path.sock", "tcp://host:port", "ssh://user@host[:port]"
   timeout      seconds allowed to a call that does not stream (default 60)
   api_version  "1.41" etc.; default: negotiated with the engine
   tls          TLS comes in a later release (DOCKER_TLS_VERIFY set: refused)

@@ -120,6 +120,34 @@ T.test("ping, version and host over ssh://; one ssh per connection, reused", fun
   T.eq(ssh_count(), 0, "no ssh after close")
 end)
 
+T.test("parallel calls over one ssh client: several ssh, all reaped on close", function()
+  local d <close> = docker.connect(HOST)
+  local c <close> = ticker(d, "parallel")
+  local fns = {}
+  for i = 1, 4 do
+    fns[i] = function()
+      local r = c:exec{ cmd = "sh -c 'sleep 1; echo " .. i .. "'" }
+      return r.stdout
+    end
+  end
+  local t0 = docker.clock()
+  local r = { docker.parallel(fns) }
+  T.eq(r, { "1\n", "2\n", "3\n", "4\n" })
+  T.ok(docker.clock() - t0 < 3.5, "they overlapped: " .. (docker.clock() - t0) .. " s")
+  T.ok(ssh_count() >= 1, "the client keeps a connection")
+  c:remove{ force = true }
+  d:close()
+  T.eq(ssh_count(), 0, "no ssh after close:\n" .. S.ssh_processes(srv))
+end)
+
+T.test("no ssh on PATH: a clear connection error", function()
+  local out, ok = T.sh("DOCKER_HOST=" .. T.q(HOST) .. " timeout -s KILL 20 env PATH=/nonexistent "
+    .. T.q(BIN) .. " -e 'local ok, e = pcall(docker.ping); print(e.kind); error(e)' 2>&1")
+  T.ok(not ok, out)
+  T.ok(out:find("^connection\n"), "kind connection: " .. out)
+  T.ok(out:find("cannot run ssh", 1, true) and out:find(HOST, 1, true), out)
+end)
+
 T.test("the tutorial example over DOCKER_HOST=ssh://…", function()
   local out, ok, code = T.sh("cd " .. T.q(SRC) .. " && DOCKER_HOST=" .. T.q(HOST)
     .. " timeout -s KILL 180 " .. T.q(BIN) .. " examples/tutorial.lua 2>&1")

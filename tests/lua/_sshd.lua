@@ -58,12 +58,21 @@ local function client_conf(s, hosts)
   return table.concat(lines, "\n") .. "\n"
 end
 
+-- Client configs left by test runs that died (the pid in the alias is gone).
+local function remove_stale_confs()
+  for name in T.sh("ls " .. T.q(M.CONF_DIR) .. " 2>/dev/null"):gmatch("[^\n]+") do
+    local pid = name:match("^luadock%-ssh%-(%d+)%-%x+%.conf$")
+    if pid and not core.pid_alive(tonumber(pid)) then os.remove(M.CONF_DIR .. "/" .. name) end
+  end
+end
+
 -- Start sshd in tmp/sshd. Returns a server table: alias (the trusted host
 -- alias), unknown_alias (a host key nobody knows), noauth_alias (a key the
 -- server does not accept), port, dir, pid.
 function M.start(tmp)
   local dir = tmp .. "/sshd"
   assert(os.execute("mkdir -p -m 700 " .. T.q(dir) .. " /run/sshd " .. T.q(M.CONF_DIR)))
+  remove_stale_confs()
   local s = { dir = dir, port = T.free_port() }
   s.alias = string.format("luadock-ssh-%d-%08x", core.pid(), math.random(0, 0x7fffffff))
   s.unknown_alias = s.alias .. "-unknown"

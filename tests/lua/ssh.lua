@@ -78,7 +78,8 @@ end)
 local ok_start, srv = pcall(S.start, tmp)
 if not ok_start then
   print("not ok - sshd: " .. tostring(srv))
-  T.ok(false, "sshd could not start: " .. tostring(srv))
+  pcall(local_d.cleanup, local_d, {})
+  error("sshd could not start, so nothing over ssh was tested: " .. tostring(srv), 0)
 end
 local HOST = "ssh://" .. srv.alias
 
@@ -126,14 +127,14 @@ T.test("parallel calls over one ssh client: several ssh, all reaped on close", f
   local fns = {}
   for i = 1, 4 do
     fns[i] = function()
-      local r = c:exec{ cmd = "sh -c 'sleep 1; echo " .. i .. "'" }
+      local r = c:exec{ cmd = "sh -c 'sleep 2; echo " .. i .. "'" }
       return r.stdout
     end
   end
   local t0 = docker.clock()
   local r = { docker.parallel(fns) }
   T.eq(r, { "1\n", "2\n", "3\n", "4\n" })
-  T.ok(docker.clock() - t0 < 3.5, "they overlapped: " .. (docker.clock() - t0) .. " s")
+  T.ok(docker.clock() - t0 < 7, "they overlapped (one after another: 8 s): " .. (docker.clock() - t0) .. " s")
   T.ok(ssh_count() >= 1, "the client keeps a connection")
   c:remove{ force = true }
   d:close()
@@ -167,7 +168,7 @@ T.test("a follow stream over ssh; break closes it and its ssh", function()
     if n == 5 then break end
   end
   T.eq(n, 5)
-  T.ok(ssh_count() <= 2, "the stream's ssh is gone after break:\n" .. S.ssh_processes(srv))
+  T.ok(ssh_count() <= 1, "the stream's ssh is gone after break:\n" .. S.ssh_processes(srv))
   T.eq(d:ping(), true, "the client still works")
   c:remove{ force = true }
   d:close()

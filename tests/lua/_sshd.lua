@@ -54,6 +54,11 @@ local function client_conf(s, hosts)
     lines[#lines + 1] = "  UserKnownHostsFile " .. h.known_hosts
     lines[#lines + 1] = "  GlobalKnownHostsFile /dev/null"
     lines[#lines + 1] = "  LogLevel ERROR"
+    if h.shared then   -- README's advice: one login shared by every connection
+      lines[#lines + 1] = "  ControlMaster auto"
+      lines[#lines + 1] = "  ControlPath " .. s.dir .. "/control-%C"
+      lines[#lines + 1] = "  ControlPersist 60"
+    end
   end
   return table.concat(lines, "\n") .. "\n"
 end
@@ -68,7 +73,8 @@ end
 
 -- Start sshd in tmp/sshd. Returns a server table: alias (the trusted host
 -- alias), unknown_alias (a host key nobody knows), noauth_alias (a key the
--- server does not accept), port, dir, pid.
+-- server does not accept), shared_alias (ControlMaster/ControlPersist),
+-- port, dir, pid.
 function M.start(tmp)
   local dir = tmp .. "/sshd"
   assert(os.execute("mkdir -p -m 700 " .. T.q(dir) .. " /run/sshd " .. T.q(M.CONF_DIR)))
@@ -77,6 +83,7 @@ function M.start(tmp)
   s.alias = string.format("luadock-ssh-%d-%08x", core.pid(), math.random(0, 0x7fffffff))
   s.unknown_alias = s.alias .. "-unknown"
   s.noauth_alias = s.alias .. "-noauth"
+  s.shared_alias = s.alias .. "-shared"
   local host_pub = keygen(dir .. "/host_key")
   local user_pub = keygen(dir .. "/user_key")
   keygen(dir .. "/stranger_key")
@@ -106,6 +113,7 @@ function M.start(tmp)
     { alias = s.alias, key = dir .. "/user_key", known_hosts = dir .. "/known_hosts" },
     { alias = s.unknown_alias, key = dir .. "/user_key", known_hosts = dir .. "/no_known_hosts" },
     { alias = s.noauth_alias, key = dir .. "/stranger_key", known_hosts = dir .. "/known_hosts" },
+    { alias = s.shared_alias, key = dir .. "/user_key", known_hosts = dir .. "/known_hosts", shared = true },
   }))
   ensure_include()
   -- The watchdog ends sshd (and its sessions) when this process goes away.
@@ -148,8 +156,9 @@ function M.kill(s)
   s.pid = nil
 end
 
--- Kill sshd and remove this run's client config.
+-- Kill sshd and remove this run's client config (a shared master first).
 function M.stop(s)
+  os.execute("ssh -O exit " .. s.shared_alias .. " >/dev/null 2>&1 </dev/null")
   M.kill(s)
   os.remove(s.conf)
 end

@@ -141,6 +141,28 @@ T.test("parallel calls over one ssh client: several ssh, all reaped on close", f
   T.eq(ssh_count(), 0, "no ssh after close:\n" .. S.ssh_processes(srv))
 end)
 
+T.test("README's ControlMaster advice: connections share one ssh login", function()
+  local function sessions()   -- sshd's per-login processes
+    local n = 0
+    for _ in T.sh("pgrep -P " .. srv.pid):gmatch("%d+") do n = n + 1 end
+    return n
+  end
+  T.wait_until(function() return sessions() == 0 end, 10, "earlier logins to end")
+  local d1 <close> = docker.connect("ssh://" .. srv.shared_alias)
+  local d2 <close> = docker.connect("ssh://" .. srv.shared_alias)
+  T.eq(d1:ping(), true)
+  T.eq(d2:version().ApiVersion, local_d:version().ApiVersion)
+  local c <close> = ticker(d1, "shared")
+  T.eq(d2:container(c.id):exec{ cmd = "cat", stdin = "shared\n" }.stdout, "shared\n")
+  T.eq(sessions(), 1, "one login for both clients")
+  c:remove{ force = true }
+  d1:close()
+  d2:close()
+  T.eq(ssh_count(), 0, "the clients' ssh processes are gone (the master stays by design)")
+  local out, ok = T.sh("ssh -O exit " .. srv.shared_alias .. " 2>&1 </dev/null")
+  T.ok(ok, "the master was there: " .. out)
+end)
+
 T.test("no ssh on PATH: a clear connection error", function()
   local out, ok = T.sh("DOCKER_HOST=" .. T.q(HOST) .. " timeout -s KILL 20 env PATH=/nonexistent "
     .. T.q(BIN) .. " -e 'local ok, e = pcall(docker.ping); print(e.kind); error(e)' 2>&1")

@@ -10,7 +10,10 @@
  * when libcurl closes the connection, which may happen after the request's
  * easy handle is gone (connections live in the multi's cache), so the state
  * here is counted: the client holds one reference and each live connection
- * one. No shell is run locally: execvp with an argument array.
+ * one. No shell is run locally: execvp with an argument array; nothing here
+ * may prompt, block without a bound, or leave a process behind. Two quirks
+ * of libcurl 7.88 (Debian 12) are worked around: see full_listener and
+ * name_peer.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -425,6 +425,10 @@ void ld_ssh_explain(ld_client *c, CURLcode rc, ld_error *err)
         rc == CURLE_READ_ERROR)
         return;
     sweep(c->ssh);
+    /* A connection libcurl has not closed yet: if ssh hung up, it is ending. */
+    for (ssh_conn *k = c->ssh->conns; k && !c->ssh->failure[0]; k = k->next)
+        if (!k->reaped && peer_closed(k->fd))
+            wait_exit(c->ssh, k, 1000, 0);
     if (!c->ssh->failure[0])
         return;
     ld_error_set(err, LD_E_CONNECT, "cannot talk to the Docker daemon at %s: %s",

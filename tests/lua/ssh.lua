@@ -24,7 +24,21 @@ local TESTLABEL = "luadock.test.ssh"
 local TICKER = "sh -c 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done'"
 
 local tmp = T.tmpdir()
-local local_d = docker.connect()   -- the engine's own socket, for set-up and checks
+-- The engine under test: DOCKER_HOST's socket (another engine's, in a run
+-- against a second engine), reached over ssh with that path in the URL, since
+-- the remote `docker` does not see our environment.
+local SOCKET = "/var/run/docker.sock"
+do
+  local dh = os.getenv("DOCKER_HOST")
+  local path = dh and dh:match("^unix://(/.+)$")
+  if path then
+    SOCKET = path
+  elseif dh and dh ~= "" then
+    print("# DOCKER_HOST=" .. dh .. " is not a unix socket: these tests use the engine at " .. SOCKET)
+  end
+end
+local SUFFIX = SOCKET == "/var/run/docker.sock" and "" or SOCKET
+local local_d = docker.connect("unix://" .. SOCKET)   -- the engine's own socket, for checks
 
 -- ---- bad URLs (no server needed) ---------------------------------------------
 
@@ -81,7 +95,9 @@ if not ok_start then
   pcall(local_d.cleanup, local_d, {})
   error("sshd could not start, so nothing over ssh was tested: " .. tostring(srv), 0)
 end
-local HOST = "ssh://" .. srv.alias
+local HOST = "ssh://" .. srv.alias .. SUFFIX
+local REMOTE = SUFFIX == "" and "docker system dial-stdio"
+  or "docker '--host=unix://" .. SOCKET .. "' system dial-stdio"
 
 local function ssh_count()
   local n = 0
@@ -106,7 +122,7 @@ T.test("ping, version and host over ssh://; one ssh per connection, reused", fun
   T.eq(d:version().ApiVersion, local_d:version().ApiVersion, "the same engine")
   T.eq(ssh_count(), 1, "one connection, one ssh:\n" .. S.ssh_processes(srv))
   local line = S.ssh_processes(srv)
-  T.ok(line:find("ssh -o ConnectTimeout=30 -T -- " .. srv.alias .. " docker system dial-stdio", 1, true),
+  T.ok(line:find("ssh -o ConnectTimeout=30 -T -- " .. srv.alias .. " " .. REMOTE, 1, true),
        "the docker CLI's command line: " .. line)
   for _ = 1, 5 do d:ping() end
   d:info()
@@ -148,8 +164,8 @@ T.test("README's ControlMaster advice: connections share one ssh login", functio
     return n
   end
   T.wait_until(function() return sessions() == 0 end, 10, "earlier logins to end")
-  local d1 <close> = docker.connect("ssh://" .. srv.shared_alias)
-  local d2 <close> = docker.connect("ssh://" .. srv.shared_alias)
+  local d1 <close> = docker.connect("ssh://" .. srv.shared_alias .. SUFFIX)
+  local d2 <close> = docker.connect("ssh://" .. srv.shared_alias .. SUFFIX)
   T.eq(d1:ping(), true)
   T.eq(d2:version().ApiVersion, local_d:version().ApiVersion)
   local c <close> = ticker(d1, "shared")
@@ -217,13 +233,13 @@ T.test("exec with stdin over ssh (hijacked connection, end-of-file)", function()
 end)
 
 T.test("a socket path in the URL: docker --host=unix://<path> on the remote", function()
-  local d <close> = docker.connect(HOST .. "/var/run/docker.sock")
+  local d <close> = docker.connect("ssh://" .. srv.alias .. SOCKET)
   T.eq(d:ping(), true)
   local line = S.ssh_processes(srv)
-  T.ok(line:find("docker '--host=unix:///var/run/docker.sock' system dial-stdio", 1, true), line)
+  T.ok(line:find("docker '--host=unix://" .. SOCKET .. "' system dial-stdio", 1, true), line)
   d:close()
   -- a wrong path: the remote docker's own words, kind connection
-  local bad <close> = docker.connect(HOST .. "/nonexistent/luadock.sock")
+  local bad <close> = docker.connect("ssh://" .. srv.alias .. "/nonexistent/luadock.sock")
   local t0 = docker.clock()
   local ok, e = pcall(bad.ping, bad)
   T.ok(not ok, "a wrong socket path answered")
@@ -235,7 +251,7 @@ T.test("a socket path in the URL: docker --host=unix://<path> on the remote", fu
 end)
 
 local function failing(alias, expect)
-  local d <close> = docker.connect("ssh://" .. alias)
+  local d <close> = docker.connect("ssh://" .. alias .. SUFFIX)
   local t0 = docker.clock()
   local ok, e = pcall(d.ping, d)
   local took = docker.clock() - t0
@@ -308,7 +324,7 @@ end)
 
 T.test("sshd killed mid-stream: the stream ends with an error, not a hang", function()
   local srv2 = S.start(tmp .. "/second")
-  local d <close> = docker.connect("ssh://" .. srv2.alias)
+  local d <close> = docker.connect("ssh://" .. srv2.alias .. SUFFIX)
   local c <close> = ticker(local_d, "killed")
   local remote = d:container(c.id)   -- the same container, seen through ssh
   local got, err = 0, nil

@@ -172,13 +172,15 @@ static void finished(struct ld_ssh *s, ssh_conn *k, int status, int by_us)
                  WTERMSIG(status), n ? ": " : "", said);
 }
 
-/* Reap ssh processes that ended on their own (a dead idle connection). */
+/* Reap ssh processes that ended on their own (a dead idle connection), and
+ * keep the stderr pipes of the others from filling up (ssh would block). */
 static void sweep(struct ld_ssh *s)
 {
     for (ssh_conn *k = s->conns; k; k = k->next) {
         int status = 0;
         if (k->reaped)
             continue;
+        drain_stderr(k);
         pid_t r = waitpid(k->pid, &status, WNOHANG);
         if (r == k->pid)
             finished(s, k, status, 0);
@@ -302,6 +304,7 @@ static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_so
         return CURL_SOCKET_BAD;
     }
     fcntl(ep[0], F_SETFL, O_NONBLOCK);
+    fcntl(ep[0], F_SETPIPE_SZ, 1 << 20);   /* room for a chatty ssh between sweeps */
     k->fd = sv[0];
     k->pid = pid;
     k->err_fd = ep[0];
@@ -411,6 +414,7 @@ void ld_ssh_connection_options(ld_client *c, CURL *e)
                      c->ssh && c->ssh->name[0] ? c->ssh->name : "luadock-ssh/unavailable");
     if (!c->ssh || !c->ssh->name[0])
         return;
+    sweep(c->ssh);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c->ssh);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);

@@ -8,8 +8,9 @@
 -- one, with the remote docker's own words); an unknown host key and a refused
 -- key (ssh's stderr in a `connection` error, no prompt, no hang); sshd killed
 -- mid-stream (the stream ends with an error); one ssh per connection, reused,
--- never shared between clients; and no ssh left after close, at the end of a
--- script, on SIGTERM and on SIGKILL of the script. Containers carry a test
+-- never shared between clients; README's ControlMaster advice; parallel calls;
+-- no ssh on PATH; and no ssh left after close, at the end of a script, on
+-- SIGINT (Ctrl-C), SIGTERM and SIGKILL of the script. Containers carry a test
 -- label and are removed at the end; sshd is killed at the end (and by a
 -- watchdog if this process dies).
 local T = require "testlib"
@@ -303,14 +304,14 @@ for _, line in c:lines{ follow = true, tail = 0 } do io.write(line, "\n"); io.fl
 
 local function alive(pid) return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true end
 
-T.test("no ssh left when a script ends, on SIGTERM and on SIGKILL", function()
+T.test("no ssh left when a script ends, on Ctrl-C (SIGINT), SIGTERM and SIGKILL", function()
   local c <close> = ticker(local_d, "script")
   -- a script that ends while a client and an idle connection are open
   local out, ok = T.sh("DOCKER_HOST=" .. T.q(HOST) .. " timeout -s KILL 30 " .. T.q(BIN)
     .. " -e 'assert(docker.ping()); print(#docker.ps())' 2>&1")
   T.ok(ok, out)
   T.eq(ssh_count(), 0, "after a script's end:\n" .. S.ssh_processes(srv))
-  for _, sig in ipairs { "TERM", "KILL" } do
+  for _, sig in ipairs { "INT", "TERM", "KILL" } do   -- Ctrl-C, kill, kill -9
     local log = tmp .. "/follower-" .. sig .. ".log"
     local pid = child(string.format(FOLLOWER, c.id), log)
     T.wait_until(function() return (T.read(log) or ""):find("tick%d+\n") end, 20, "the follower's first line")

@@ -74,11 +74,20 @@ static int l_parse_host(lua_State *L)
         return 2;
     }
     lua_createtable(L, 0, 6);
-    lua_pushstring(L, h.kind == LD_HOST_UNIX ? "unix" : "tcp");
+    lua_pushstring(L, h.kind == LD_HOST_UNIX ? "unix" : h.kind == LD_HOST_SSH ? "ssh" : "tcp");
     lua_setfield(L, -2, "kind");
     lua_pushstring(L, h.normalized);
     lua_setfield(L, -2, "normalized");
     if (h.kind == LD_HOST_UNIX) {
+        lua_pushstring(L, h.socket_path);
+        lua_setfield(L, -2, "socket_path");
+    } else if (h.kind == LD_HOST_SSH) {   /* user, hostname, port, socket_path: "" or 0 if unset */
+        lua_pushstring(L, h.user);
+        lua_setfield(L, -2, "user");
+        lua_pushstring(L, h.hostname);
+        lua_setfield(L, -2, "hostname");
+        lua_pushinteger(L, h.port);
+        lua_setfield(L, -2, "port");
         lua_pushstring(L, h.socket_path);
         lua_setfield(L, -2, "socket_path");
     } else {

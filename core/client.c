@@ -91,7 +91,7 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
         c->pinned = 1;
     }
     c->timeout = opts->timeout > 0 ? opts->timeout : LD_DEFAULT_TIMEOUT;
-    if (c->host.kind == LD_HOST_UNIX) {
+    if (c->host.kind != LD_HOST_TCP) {
         snprintf(c->url_prefix, sizeof c->url_prefix, "http://docker");
     } else {
         int v6 = strchr(c->host.hostname, ':') != NULL;
@@ -123,6 +123,7 @@ void ld_client_destroy(ld_client *c)
         curl_easy_cleanup(c->idle);
     curl_multi_cleanup(c->multi);
     ld_tls_release(&c->tls);
+    ld_ssh_release(c->ssh);   /* after the cleanup: it closes the connections */
     free(c);
 }
 
@@ -210,7 +211,9 @@ void ld_client_connection_options(ld_client *c, CURL *e)
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "luadock/" LD_VERSION " (linux)");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
-    if (c->host.kind == LD_HOST_UNIX)
+    if (c->host.kind == LD_HOST_SSH)
+        ld_ssh_connection_options(c, e);
+    else if (c->host.kind == LD_HOST_UNIX)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
     else
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

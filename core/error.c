@@ -189,4 +189,6 @@ void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
                      detail);
         break;
     }
+    if (c->host.kind == LD_HOST_SSH)
+        ld_ssh_explain(c, rc, err);   /* what ssh itself said */
 }

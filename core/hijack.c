@@ -24,6 +24,9 @@
 
 static int fail_where(ld_stream *s, ld_error *err)
 {
+    if (s->client->host.kind == LD_HOST_SSH && (err->code == LD_E_CONNECT ||
+        err->code == LD_E_PROTOCOL || err->code == LD_E_TRUNCATED))
+        ld_ssh_explain(s->client, CURLE_GOT_NOTHING, err);   /* ssh's own words */
     ld_error_where(err, s->method, s->path);
     return -1;
 }

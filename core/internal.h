@@ -22,6 +22,7 @@ struct ld_client {
     struct ld_client *next_live;   /* the list ld_wait_any watches */
     int xfers;                 /* transfers not yet freed: they keep it alive */
     int closing;               /* ld_client_free was called while xfers > 0 */
+    struct ld_ssh *ssh;        /* ssh:// only: its ssh processes (ssh.c), or NULL */
 };
 
 /* One transfer on the client's multi handle. */
@@ -140,6 +141,25 @@ CURLcode ld_tlsconn_send(ld_tlsconn *tc, const char *buf, size_t n, size_t *sent
                          size_t cap);
 int ld_tlsconn_close_write(ld_tlsconn *tc, double until);   /* close_notify */
 void ld_tlsconn_free(ld_tlsconn *tc);
+
+/* ssh.c: the command an ssh:// host runs, as the docker CLI builds it:
+ * ssh [-l user] [-p port] "-o ConnectTimeout=30" -T -- host "<remote>",
+ * remote being "docker [--host=unix://<path>] system dial-stdio" with each
+ * word POSIX-quoted. argv points into h and cmd (NULL-terminated). */
+typedef struct ld_ssh_command {
+    const char *argv[12];
+    char port[8];
+    char remote[640];
+} ld_ssh_command;
+int ld_ssh_command_build(const ld_host *h, ld_ssh_command *cmd);
+
+/* ssh.c: ssh:// engines. Each connection libcurl opens for c is an ssh
+ * process running `docker system dial-stdio` on the host. */
+void ld_ssh_connection_options(ld_client *c, CURL *e);
+/* Put the stderr of an ssh that failed into err (kind connection). */
+void ld_ssh_explain(ld_client *c, CURLcode rc, ld_error *err);
+/* The client's share of its ssh state (after curl_multi_cleanup). */
+void ld_ssh_release(struct ld_ssh *s);
 
 /* error.c */
 void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,

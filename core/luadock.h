@@ -98,20 +98,23 @@ int ld_base64_decode(ld_buf *out, const char *text, size_t len);
 
 /* ---- DOCKER_HOST ----------------------------------------------------- */
 
-typedef enum { LD_HOST_UNIX, LD_HOST_TCP } ld_host_kind;
+typedef enum { LD_HOST_UNIX, LD_HOST_TCP, LD_HOST_SSH } ld_host_kind;
 
 typedef struct ld_host {
     ld_host_kind kind;
-    char socket_path[108];   /* unix: the socket file */
-    char hostname[256];      /* tcp: name or address (IPv6 without brackets) */
-    int port;                /* tcp */
+    char socket_path[108];   /* unix: the socket file; ssh: the remote one, "" = default */
+    char hostname[256];      /* tcp, ssh: name or address (IPv6 without brackets) */
+    int port;                /* tcp; ssh: 0 = ssh's own choice */
+    char user[128];          /* ssh: login name, "" = ssh's own choice */
     char base_path[256];     /* tcp: optional path prefix, "" or "/x" */
     char normalized[512];    /* the address as the docker CLI would print it */
 } ld_host;
 
 /* Parse an address the way the docker CLI does: "" means the default socket,
  * "unix://" the default path, "tcp://" localhost:2375, "tcp://:2376",
- * "[::1]:5555" (a bare host:port is tcp). Fails with LD_E_ARG otherwise. */
+ * "[::1]:5555" (a bare host:port is tcp), "ssh://[user@]host[:port][/path]"
+ * (no password, query or fragment; the host may not start with '-').
+ * Fails with LD_E_ARG otherwise. */
 int ld_host_parse(const char *spec, ld_host *out, ld_error *err);
 
 /* ---- client and requests ---------------------------------------------- */

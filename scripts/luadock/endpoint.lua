@@ -222,10 +222,16 @@ local function check_tls(chk, tls)
   return out
 end
 
+-- An address as messages show it: a password in an ssh:// URL (refused) is
+-- replaced, so it never reaches an error message or a log.
+local function shown_host(spec)
+  return (spec:gsub("^(%s*ssh://[^/?#@]-:)[^/?#]*@", "%1xxxxx@"))
+end
+
 local function check_host(chk, host, as_field)
   local ok, msg = core.parse_host(host)
   if not ok then
-    local text = "bad host '" .. host .. "': " .. tostring(msg)
+    local text = "bad host '" .. shown_host(host) .. "': " .. tostring(msg)
     if as_field then chk:fail("host", text) end
     util.argerror(chk.fname, chk.n, nil, text)
   end

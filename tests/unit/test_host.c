@@ -4,15 +4,17 @@
  * TestParseHost, TestParseDockerDaemonHost, TestParseTCP and
  * TestParseInvalidUnixAddrInvalid) for the unix:// and tcp:// schemes, read
  * as facts and restated here, with TestParseTCP's default (127.0.0.1:2376)
- * replaced by ParseHost's (localhost:2375). fd://, npipe:// and ssh:// are
- * valid for the docker CLI but must be refused by luadock, which speaks only
- * unix and tcp. Where luadock deliberately differs from a docker vector the
- * case says so. Also: the sun_path length limit, port ranges, IPv6, trimming
- * and the parsed fields. Pure: no engine, no Lua.
+ * replaced by ParseHost's (localhost:2375). fd:// and npipe:// are valid
+ * for the docker CLI but must be refused by luadock, which speaks unix, tcp
+ * and ssh. ssh:// follows the CLI's ssh helper (cli/connhelper/ssh: ParseURL
+ * and the argv it builds), plus refusals that keep every part from being
+ * read as an ssh option. Where luadock deliberately differs from a docker
+ * vector the case says so. Also: the sun_path length limit, port ranges,
+ * IPv6, trimming and the parsed fields. Pure: no engine, no Lua.
  */
 #include <string.h>
 #include "check.h"
-#include "luadock.h"
+#include "internal.h"
 
 typedef struct valid_case {
     const char *in;
@@ -81,8 +83,6 @@ static const char *const other_schemes[] = {
     "fd://something",
     "npipe://",
     "npipe:////./pipe/foo",
-    "ssh://user@host",
-    "ssh://host:22",
 };
 
 static void test_docker_vectors(void)
@@ -124,7 +124,7 @@ static void test_docker_vectors(void)
         CHECK_INT_EQ(ld_host_parse(other_schemes[i], &h, &err), -1);
         CHECK_INT_EQ(err.code, LD_E_ARG);
         CHECK(strstr(err.message, other_schemes[i]) != NULL);
-        CHECK(strstr(err.message, "unix:// and tcp:// only") != NULL);
+        CHECK(strstr(err.message, "unix://, tcp:// and ssh:// only") != NULL);
     }
 }
 
@@ -327,6 +327,127 @@ static void test_trimming(void)
     }
 }
 
+typedef struct ssh_case {
+    const char *in, *normalized, *user, *host, *path;
+    int port;
+    const char *argv;   /* the ssh command, argv elements joined by '|' */
+} ssh_case;
+
+static const ssh_case ssh_valid[] = {
+    {"ssh://foo", "ssh://foo", "", "foo", "", 0,
+     "ssh|-o ConnectTimeout=30|-T|--|foo|docker system dial-stdio"},
+    {"ssh://me@foo:10022", "ssh://me@foo:10022", "me", "foo", "", 10022,
+     "ssh|-l|me|-p|10022|-o ConnectTimeout=30|-T|--|foo|docker system dial-stdio"},
+    {"ssh://me@foo/", "ssh://me@foo", "me", "foo", "", 0,
+     "ssh|-l|me|-o ConnectTimeout=30|-T|--|foo|docker system dial-stdio"},
+    {"ssh://foo/var/run/docker.sock", "ssh://foo/var/run/docker.sock", "", "foo",
+     "/var/run/docker.sock", 0,
+     "ssh|-o ConnectTimeout=30|-T|--|foo|docker '--host=unix:///var/run/docker.sock' system "
+     "dial-stdio"},
+    {"ssh://u@[::1]:22/run/user/1000/docker.sock", "ssh://u@[::1]:22/run/user/1000/docker.sock",
+     "u", "::1", "/run/user/1000/docker.sock", 22,
+     "ssh|-l|u|-p|22|-o ConnectTimeout=30|-T|--|::1|docker "
+     "'--host=unix:///run/user/1000/docker.sock' system dial-stdio"},
+    /* a quote or a shell word in the path is quoted for the remote shell */
+    {"ssh://h/tmp/it's;$(x) d.sock", "ssh://h/tmp/it's;$(x) d.sock", "", "h",
+     "/tmp/it's;$(x) d.sock", 0,
+     "ssh|-o ConnectTimeout=30|-T|--|h|docker '--host=unix:///tmp/it'\\''s;$(x) d.sock' "
+     "system dial-stdio"},
+    /* the CLI's Port() is "" for "host:" */
+    {"ssh://h:", "ssh://h", "", "h", "", 0, "ssh|-o ConnectTimeout=30|-T|--|h|docker system dial-stdio"},
+    {"  ssh://deploy@web-1.example.com  ", "ssh://deploy@web-1.example.com", "deploy",
+     "web-1.example.com", "", 0,
+     "ssh|-l|deploy|-o ConnectTimeout=30|-T|--|web-1.example.com|docker system dial-stdio"},
+};
+
+static const struct { const char *in, *why; } ssh_invalid[] = {
+    {"ssh://me:passw0rd@foo", "plain-text password is not supported"},
+    {"ssh://me:@foo", "plain-text password is not supported"},
+    {"ssh://foo?bar", "query parameters are not allowed"},
+    {"ssh://foo/x?bar=1", "query parameters are not allowed"},
+    {"ssh://foo#bar", "fragments are not allowed"},
+    {"ssh://", "hostname is empty"},
+    {"ssh:///var/run/docker.sock", "hostname is empty"},
+    {"ssh://me@", "hostname is empty"},
+    {"ssh://me@:22", "hostname is empty"},
+    {"ssh://-oProxyCommand=x", "may not start with '-'"},
+    {"ssh://me@-host", "may not start with '-'"},
+    {"ssh://-l@host", "may not start with '-'"},
+    {"ssh://@host", "empty user name"},
+    {"ssh://h:0", "invalid port"},
+    {"ssh://h:65536", "invalid port"},
+    {"ssh://h:22x", "invalid port"},
+    {"ssh://h:-1", "invalid port"},
+    {"ssh://[::1", "missing ']'"},
+    {"ssh://[::1]x", "invalid port"},
+    {"ssh://h\tx", "invalid control character"},
+    {"ssh://h\x01", "invalid control character"},
+    {"ssh://a b", "invalid character in the hostname"},
+    {"ssh://a'b", "invalid character in the hostname"},
+    {"ssh://u ser@h", "invalid character in the user name"},
+};
+
+static void test_ssh(void)
+{
+    for (size_t i = 0; i < sizeof ssh_valid / sizeof ssh_valid[0]; i++) {
+        const ssh_case *k = &ssh_valid[i];
+        ld_host h;
+        ld_error err;
+        ld_error_clear(&err);
+        int rc = ld_host_parse(k->in, &h, &err);
+        if (rc != 0)
+            fprintf(stderr, "  \"%s\": %s\n", k->in, err.message);
+        CHECK_INT_EQ(rc, 0);
+        CHECK_INT_EQ(h.kind, LD_HOST_SSH);
+        CHECK_STR_EQ(h.normalized, k->normalized);
+        CHECK_STR_EQ(h.user, k->user);
+        CHECK_STR_EQ(h.hostname, k->host);
+        CHECK_STR_EQ(h.socket_path, k->path);
+        CHECK_INT_EQ(h.port, k->port);
+        ld_ssh_command cmd;
+        CHECK_INT_EQ(ld_ssh_command_build(&h, &cmd), 0);
+        char joined[1024] = "";
+        for (int a = 0; cmd.argv[a]; a++) {
+            if (a)
+                strcat(joined, "|");
+            strcat(joined, cmd.argv[a]);
+        }
+        CHECK_STR_EQ(joined, k->argv);
+        /* the normalized form parses to the same thing */
+        ld_host again;
+        CHECK_INT_EQ(ld_host_parse(h.normalized, &again, &err), 0);
+        CHECK_STR_EQ(again.normalized, h.normalized);
+    }
+    for (size_t i = 0; i < sizeof ssh_invalid / sizeof ssh_invalid[0]; i++) {
+        ld_host h;
+        ld_error err;
+        ld_error_clear(&err);
+        int rc = ld_host_parse(ssh_invalid[i].in, &h, &err);
+        if (rc == 0)
+            fprintf(stderr, "  \"%s\" accepted as %s\n", ssh_invalid[i].in, h.normalized);
+        CHECK_INT_EQ(rc, -1);
+        CHECK_INT_EQ(err.code, LD_E_ARG);
+        CHECK(strstr(err.message, "DOCKER_HOST") != NULL);
+        CHECK(strstr(err.message, "invalid ssh URL") != NULL);
+        if (!strstr(err.message, ssh_invalid[i].why))
+            fprintf(stderr, "  \"%s\": %s\n", ssh_invalid[i].in, err.message);
+        CHECK(strstr(err.message, ssh_invalid[i].why) != NULL);
+    }
+    /* the password never shows in the message */
+    ld_host h;
+    ld_error err;
+    ld_error_clear(&err);
+    CHECK_INT_EQ(ld_host_parse("ssh://me:s3cret@foo:22/x", &h, &err), -1);
+    CHECK(strstr(err.message, "s3cret") == NULL);
+    CHECK(strstr(err.message, "ssh://me:xxxxx@foo:22/x") != NULL);
+    /* a remote socket path must fit a unix socket address */
+    char spec[300] = "ssh://h/";
+    memset(spec + 8, 'p', 120);
+    ld_error_clear(&err);
+    CHECK_INT_EQ(ld_host_parse(spec, &h, &err), -1);
+    CHECK(strstr(err.message, "socket path too long") != NULL);
+}
+
 /* A normalized address parses to itself. */
 static void test_normalized_fixpoint(void)
 {
@@ -352,5 +473,6 @@ int main(void)
     test_tcp_fields();
     test_trimming();
     test_normalized_fixpoint();
+    test_ssh();
     CHECK_DONE();
 }

@@ -13,6 +13,8 @@
 -- with words that say which, and comes at once: a wrong CA, a certificate
 -- for another name, a missing client certificate, plain HTTP to a TLS port
 -- (socat, and a Go server answering as dockerd does), TLS to a plain port.
+-- Contexts made by the docker CLI with TLS files or skip-tls-verify connect
+-- with their own files, never the environment's.
 -- Containers carry luadock.test.tls=<run> and are removed at the end.
 local T = require "testlib"
 local docker = require "luadock"
@@ -341,6 +343,42 @@ T.test("a key.pem others can read: one warning per process and file", function()
   out, err = child({ DOCKER_HOST = addr(mutual), DOCKER_TLS_VERIFY = "1", DOCKER_CERT_PATH = full }, code)
   T.eq(out, "ok\n")
   T.eq(err, "", "a 0600 key: no warning")
+end)
+
+T.test("docker CLI contexts with TLS: their own files, never the environment's", function()
+  local cfg = tmp .. "/ctx-config"
+  local function cli(args)
+    local out, ok = T.sh("docker --config " .. T.q(cfg) .. " " .. args .. " 2>&1")
+    T.ok(ok, "docker " .. args .. ": " .. out)
+  end
+  cli("context create tls-mutual --docker " .. T.q(string.format("host=%s,ca=%s,cert=%s,key=%s",
+    addr(mutual), certs.ca, certs.client, certs.client_key)))
+  cli("context create tls-otherca --docker " .. T.q(string.format("host=%s,ca=%s,cert=%s,key=%s",
+    addr(mutual), certs.otherca, certs.client, certs.client_key)))
+  cli("context create tls-skip --docker " .. T.q(string.format("host=%s,skip-tls-verify=true",
+    addr(server_only))))
+  -- the environment's TLS variables point at the wrong CA: a named context ignores them
+  local env = { DOCKER_CONFIG = cfg, DOCKER_TLS_VERIFY = "1", DOCKER_CERT_PATH = other }
+  local code = [[
+for _, name in ipairs{ "tls-mutual", "tls-otherca", "tls-skip" } do
+  local d = docker.connect{ context = name }
+  local t = d._cli:tls() or {}
+  local ok, e = pcall(d.ping, d)
+  print(name, tostring(t.verify), ok and "pong" or (e.kind .. ": " .. tostring(e.message)))
+end
+print("current", docker.connect():context())
+]]
+  local out = child(env, code)
+  local lines = {}
+  for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+  T.eq(lines[1], "tls-mutual\ttrue\tpong", out)
+  T.ok(lines[2]:find("^tls%-otherca\ttrue\ttls: .*not signed by the CA"), "the context's own CA is used: " .. out)
+  T.eq(lines[3], "tls-skip\tfalse\tpong", out)
+  T.eq(lines[4], "current\tdefault", out)
+  -- docker context use: the current context is the TLS one
+  cli("context use tls-mutual")
+  out = child({ DOCKER_CONFIG = cfg }, "local d = docker.connect(); print(d:context(), d:host(), d:ping())")
+  T.eq(out, "tls-mutual\t" .. addr(mutual) .. "\ttrue\n")
 end)
 
 T.test("clean-up: nothing of this file is left", function()

@@ -69,14 +69,26 @@ end
 
 -- ---- the current context ----------------------------------------------------------
 
+-- As the docker CLI: a config.json that cannot be read or parsed is a
+-- warning on stderr (once per process and file), and the defaults apply.
+local warned = {}
+local function config_warning(path, err)
+  if warned[path] then return end
+  warned[path] = true
+  local why = errors.is_error(err) and err.message or tostring(err)
+  io.stderr:write("luadock: warning: error loading config file ", path, ": ", why, "\n")
+end
+
 local function config_current_context()
   local path = M.config_dir() .. "/config.json"
-  local cfg = read_json(path, true)   -- the CLI accepts an empty config.json
+  local ok, cfg = pcall(read_json, path, true)   -- the CLI accepts an empty config.json
+  if not ok then config_warning(path, cfg) return nil end
   if not cfg then return nil end
   local cur = cfg.currentContext
   if cur == nil or cur == "" then return nil end
   if type(cur) ~= "string" then
-    io_error(path .. ": currentContext: string expected, got " .. type(cur))
+    config_warning(path, "currentContext: string expected, got " .. type(cur))
+    return nil
   end
   return cur, path
 end

@@ -54,8 +54,9 @@ docker.connect([host | { host=, context=, tls=, timeout=, api_version= }]) -> Cl
   Every Client method is also a module function on a default client:
   docker.ps() is docker.connect():ps().
   Raises: a bad argument error for a malformed host or option; "not_found"
-  for an unknown context; "io" for an unreadable or malformed config.json or
-  meta.json (the message names the file); "tls" for an unreadable or
+  for an unknown context; "io" for an unreadable or malformed meta.json
+  (the message names the file; a broken config.json is a warning on stderr
+  and the defaults apply, as for the CLI); "tls" for an unreadable or
   encrypted TLS file; "connection" or "tls" later, on use.]])
 topic("contexts", [[
 docker.contexts() -> array of { name=, host=, description=, current= }
@@ -63,7 +64,7 @@ docker.contexts() -> array of { name=, host=, description=, current= }
   in the order of `docker context ls`. current is true for the one
   docker.connect() would use. A context without a docker endpoint, and a
   current one that does not exist, have host "" and error=.
-  Raises "io" for a malformed meta.json or config.json.]])
+  Raises "io" for a malformed meta.json.]])
 topic("Client", [[
 Client (from docker.connect)
   Has every call of the System, Containers, Images, Volumes, Networks and

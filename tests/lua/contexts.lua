@@ -370,16 +370,27 @@ T.test("a currentContext that does not exist names config.json", function()
   T.eq(out, "true\n")
 end)
 
-T.test("malformed config.json and meta.json: kind io naming the file", function()
+T.test("a broken config.json warns and the defaults apply (as the CLI); a broken meta.json is kind io", function()
+  -- the docker CLI: "WARNING: Error loading config file: ...", then the default context
+  local warning = "luadock: warning: error loading config file " .. broken .. "/config.json: "
   write(broken .. "/config.json", '{ "currentContext": ')
-  local e = child_json("", "select(2, pcall(docker.connect))", broken)
-  T.eq(e.kind, "io")
-  T.ok(e.message:find(broken .. "/config.json: malformed JSON", 1, true), e.message)
+  local out, err, code = child("", "for _ = 1, 2 do docker.connect() end print(docker.connect():context())", broken)
+  T.eq({ out, code }, { "default\n", 0 }, err)
+  T.eq(err, warning .. broken .. "/config.json: malformed JSON (a JSON object expected)\n", "one warning")
   write(broken .. "/config.json", '{ "currentContext": 5 }')
-  e = child_json("", "select(2, pcall(docker.connect))", broken)
-  T.ok(e.message:find("currentContext: string expected, got number", 1, true), e.message)
+  out, err = child("", "print(docker.connect():context())", broken)
+  T.eq(out, "default\n")
+  T.eq(err, warning .. "currentContext: string expected, got number\n")
+  -- unreadable: a folder where the file should be
+  os.remove(broken .. "/config.json")
+  assert(os.execute("mkdir " .. T.q(broken .. "/config.json")))
+  out, err = child("", "print(docker.connect():context())", broken)
+  T.eq(out, "default\n")
+  T.ok(err:find(warning .. "cannot read ", 1, true), err)
+  assert(os.execute("rmdir " .. T.q(broken .. "/config.json")))
   write(broken .. "/config.json", "")   -- empty is fine, as for the CLI
   T.eq(child_json("", "docker.connect():context()", broken), "default")
+  local e
 
   local meta = broken .. "/contexts/meta/" .. sha_of("bad")
   assert(os.execute("mkdir -p " .. T.q(meta)))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/engine2.sh start|stop|status|host|netns — the second engine of the test
+# tests/engine2.sh start|stop|status|fetch|host|netns — the second engine of the test
 # suite: Debian sid's docker.io (Docker 28.x, API 1.51) beside the system's engine.
 # `start` fetches sid's docker.io and containerd with `apt-get download` through a
 # sources list of its own (the system's apt set-up and packages are never touched),
@@ -12,7 +12,9 @@
 # only that dockerd and a namespace it created, when called by the owner or when
 # the owner is gone. If the packages cannot be fetched or the engine does not
 # come up it says what it tried and exits 1: a run never skips the second engine.
-# `host` prints the engine's address (unix://…), `netns` the namespace's name.
+# `fetch` only fills the cache. `host` prints the engine's address (unix://…),
+# `netns` the namespace's name. LUADOCK_ENGINE2_MIRROR overrides the Debian mirror
+# (default: the one the system's sources use), LUADOCK_ENGINE2_CACHE the cache.
 set -euo pipefail
 
 NAME=luadock-e2
@@ -75,7 +77,7 @@ system_mirror() {
     uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list \
             /etc/apt/sources.list.d/*.list 2>/dev/null |
           grep -oE 'https?://[^ ]*/debian/?' | grep -v security | head -n1 || true)
-    echo "${uri:-http://deb.debian.org/debian}"
+    echo "${LUADOCK_ENGINE2_MIRROR:-${uri:-http://deb.debian.org/debian}}"
 }
 
 # Fetches and unpacks sid's packages into $CACHE/root unless that was done already.
@@ -95,9 +97,9 @@ fetch() {
     say "fetching ${PKGS[*]} from $mirror $SUITE (log: $FETCH_LOG)"
     rm -rf "$CACHE/debs.new" && mkdir -p "$CACHE/debs.new"
     if ! { apt-get "${apt_opts[@]}" update &&
-           (cd "$CACHE/debs.new" && apt-get "${apt_opts[@]}" download "${PKGS[@]}"); } >"$FETCH_LOG" 2>&1; then
+           (cd "$CACHE/debs.new" && apt-get "${apt_opts[@]}" download "${PKGS[@]/%//$SUITE}"); } >"$FETCH_LOG" 2>&1; then
         tail -n 20 "$FETCH_LOG" | sed 's/^/    /' >&2
-        die "could not fetch Debian $SUITE's ${PKGS[*]}: tried 'apt-get update' and 'apt-get download ${PKGS[*]}' with the sources list 'deb $mirror $SUITE main' ($CACHE/apt/sources.list); full log: $FETCH_LOG"
+        die "could not fetch Debian $SUITE's ${PKGS[*]}: tried 'apt-get update' and 'apt-get download ${PKGS[*]/%//$SUITE}' with the sources list 'deb $mirror $SUITE main' ($CACHE/apt/sources.list); full log: $FETCH_LOG"
     fi
     rm -rf "$CACHE/root.new" "$CACHE/debs" && mv "$CACHE/debs.new" "$CACHE/debs"
     mkdir -p "$CACHE/root.new"
@@ -215,9 +217,10 @@ cmd_status() {
 
 case ${1:-} in
     start)  cmd_start ;;
+    fetch)  fetch; say "sid's packages are in $CACHE/root ($(tr '\n' ' ' <"$CACHE/root/.luadock-fetched"))" ;;
     stop)   cmd_stop ;;
     status) cmd_status ;;
     host)   echo "unix://$SOCK" ;;
     netns)  echo "$NETNS" ;;
-    *) echo "usage: $0 start|stop|status|host|netns" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|fetch|host|netns" >&2; exit 2 ;;
 esac

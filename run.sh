@@ -5,6 +5,10 @@
 # through tests/engine.sh (`test` stops it at exit if it started it; the
 # tutorial leaves it running for the README's examples), builds
 # luadock (plus an ASan+UBSan build for `test`) and runs ctest on both builds.
+# `test` also brings up the second engine, Debian sid's Docker 28, through
+# tests/engine2.sh (stopped at exit if it started it): the plain build's run
+# goes through every Lua test on both engines, as two streams side by side
+# (ctest -j2, one RESOURCE_LOCK per engine); the ASan run covers the system's.
 # It never skips: no engine means failure. For `test`, the asan ctest summary is
 # the last thing printed, and the exit status is non-zero if either run failed.
 # Extra arguments after `test` go to both ctest runs (e.g. `-R lua.containers`).
@@ -15,8 +19,8 @@ ROOT=$PWD
 
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libcurl4-openssl-dev
           libcjson-dev libedit-dev libarchive-dev docker.io busybox-static socat curl
-          util-linux python3-docker tmux docker-registry apache2-utils faketime
-          libssl-dev openssl openssh-server openssh-client)
+          util-linux python3-docker tmux docker-registry apache2-utils faketime iproute2
+          debian-archive-keyring libssl-dev openssl openssh-server openssh-client)
 APT_LOG=/tmp/luadock-apt.log
 JOBS=2
 
@@ -53,11 +57,17 @@ start_engine() {
     # stdout, so the last ctest summary stays the last thing printed. The
     # tutorial leaves it running, so the README's examples work right after.
     if [[ $mode == test ]]; then
-        trap 'bash "$ROOT/tests/engine.sh" stop >/dev/null || true' EXIT
+        trap 'bash "$ROOT/tests/engine2.sh" stop >/dev/null || true
+              bash "$ROOT/tests/engine.sh" stop >/dev/null || true' EXIT
     fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
     bash "$ROOT/tests/engine.sh" start || die "no Docker engine could be brought up (see above)"
+    if [[ $mode == test ]]; then
+        # Debian sid's Docker 28 beside it, in a network namespace of its own.
+        bash "$ROOT/tests/engine2.sh" start ||
+            die "the second engine (Debian sid's docker.io) could not be brought up (see above)"
+    fi
 }
 
 build() { # DIR [cmake args...]
@@ -93,10 +103,10 @@ test)
     build build-asan -DLUADOCK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
     rc=0
-    step "ctest build/"
-    ctest --test-dir build --output-on-failure --no-tests=error "$@" || rc=1
+    step "ctest build/ (both engines, side by side)"
+    ctest --test-dir build -j"$JOBS" --output-on-failure --no-tests=error "$@" || rc=1
 
-    step "ctest build-asan/"
+    step "ctest build-asan/ (system engine)"
     # The interruption matrix (tests/lua/_matrix.lua) interrupts every 0.2 s
     # in the plain build and every 0.4 s here, where each process is slower.
     asan_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
@@ -106,7 +116,9 @@ test)
     if [[ -f $ROOT/tests/lsan.supp ]]; then
         asan_env+=("LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0")
     fi
-    env "${asan_env[@]}" ctest --test-dir build-asan --output-on-failure --no-tests=error "$@" || rc=1
+    # The second engine's tests (labels lua2, engine2) ran in the plain build.
+    env "${asan_env[@]}" ctest --test-dir build-asan --output-on-failure --no-tests=error \
+        -LE '^(lua2|engine2)$' "$@" || rc=1
     exit "$rc"
     ;;
 esac

@@ -177,6 +177,21 @@ local function plan(src_dir, dst, dst_type)
   return dir, base ~= "." and base ~= "/" and base or nil
 end
 
+-- The engine's words for a folder/non-folder clash differ by version. 20.10:
+-- `Error processing tar file(exit status 1): cannot overwrite directory
+-- "/dst/a" with non-directory "/dst"`; 28 drops the prefix and names the entry
+-- relative to the destination ("a"). Both become copy_out's wording, with the
+-- full path: `cannot overwrite directory "/dst/a" with a non-directory`.
+local function clash_message(msg)
+  local head, what, path, dest = msg:match(
+    '^(.-)cannot overwrite (%a[%a-]*) "([^"]*)" with [%a-]+ "([^"]*)"')
+  if not head then return msg end
+  head = head:gsub("Error processing tar file%(exit status %d+%): $", "")
+  if path:sub(1, 1) ~= "/" then path = dest:gsub("/+$", "") .. "/" .. path end
+  return string.format('%scannot overwrite %s "%s" with %s', head, what, path,
+    what == "directory" and "a non-directory" or "a directory")
+end
+
 local function fail(fname, kind, message)
   errors.throw(kind, fname .. ": " .. message)
 end
@@ -250,7 +265,10 @@ local function copy_in(c, cli, host_path, ctr_path)
   if done == nil and emsg ~= nil then
     local e = errors.from_core(emsg, ecode, detail)
     -- a folder/non-folder clash comes back as a 500; it is copy_out's conflict
-    if tostring(e.message):find("cannot overwrite", 1, true) then e.kind = "conflict" end
+    if tostring(e.message):find("cannot overwrite", 1, true) then
+      e.kind = "conflict"
+      e.message = clash_message(tostring(e.message))
+    end
     errors.raise(e)
   end
   return true

@@ -366,7 +366,8 @@ d:volume_create{ name=, driver=, driver_opts=, labels= } -> Volume
   Creates a volume labelled as luadock's; an existing name is returned as is.]])
 topic("prune_volumes", [[
 d:prune_volumes{ filters= } -> { deleted = {names}, space_reclaimed }
-  The engine's own prune of unused volumes.]])
+  The engine's own prune of unused volumes, named ones too on every API version
+  (luadock adds filters.all = true from API 1.42, unless `all` is given).]])
 topic("Volume", [[
 Volume: name, driver, mountpoint, labels, scope, created, attrs.
   Methods: vol:remove, vol:reload.]])

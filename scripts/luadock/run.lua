@@ -119,13 +119,17 @@ end
 
 -- The run went wrong (or was interrupted): get rid of what is running. A
 -- container that never started, or one that should go anyway (remove), is
--- force-removed; otherwise it is killed and stays for inspection. Shielded,
+-- force-removed; otherwise it is killed and stays for inspection, no longer
+-- running when we return (Docker 28 answers a kill before the container has
+-- stopped; 20.10 waited, so the wait makes both alike). Shielded,
 -- so Ctrl-C, SIGTERM or a max_runtime cancel cannot stop it half-way; a
 -- failure here must not hide the error that brought us here.
 local function clean_up(cli, id, remove)
   shield.try(CLEANUP_LIMIT, function()
     if not remove then
-      cli:container_kill(id, { signal = "KILL" })
+      if cli:container_kill(id, { signal = "KILL" }) ~= nil then
+        cli:container_wait(id, { condition = "not-running" }, { timeout = CLEANUP_LIMIT - 5 })
+      end
       return
     end
     local r, msg, code, detail = cli:container_delete(id, { force = true, v = true })

@@ -4,9 +4,14 @@
 -- carries its ownership labels (luadock.kind=volume), so d:cleanup can find it.
 -- Creating a name that already exists returns that volume as it is (the
 -- Engine's behaviour): it then says by its labels whether it is luadock's.
--- prune_volumes is the Engine's own prune: on Engine 20.10 (API 1.41) it
--- removes every unused volume that matches the filters, named ones too.
+-- prune_volumes is the Engine's own prune: it removes every unused volume that
+-- matches the filters, named ones too. That is what API 1.41 (Docker 20.10)
+-- does; from API 1.42 on the engine prunes only anonymous volumes unless the
+-- filter all=true is given, so luadock adds it there (a filter `all` given by
+-- the caller is left as it is: all = "false" asks a newer engine for
+-- anonymous ones only).
 
+local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
 local options = require "luadock.options"
@@ -17,6 +22,13 @@ util.mark()
 
 local check = errors.check
 local M = {}
+
+-- The client's API version is at least major.minor.
+local function api_at_least(client, major, minor)
+  local ma, mi = client:api_version():match("^(%d+)%.(%d+)$")
+  ma, mi = tonumber(ma), tonumber(mi)
+  return ma ~= nil and (ma > major or (ma == major and mi >= minor))
+end
 
 local Volume = {}
 Volume.__index = Volume
@@ -124,7 +136,12 @@ function M.install(Client)
     local chk = util.checker("prune_volumes", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
-    local r = check(self._cli:volume_prune({ filters = options.filters(chk, spec.filters) }))
+    local filters = options.filters(chk, spec.filters)
+    if not (spec.filters and spec.filters.all ~= nil) and api_at_least(self, 1, 42) then
+      filters = filters or {}
+      filters.all = core.array { "true" }
+    end
+    local r = check(self._cli:volume_prune({ filters = filters }))
     return { deleted = r.VolumesDeleted or {}, space_reclaimed = r.SpaceReclaimed or 0 }
   end
 end

@@ -51,8 +51,19 @@ local function service(tag)
   return { vol = vol, svc = svc, to = to }
 end
 
+-- Shell code that waits (at most 10 s) until process $p catches SIGINT and
+-- SIGTERM (bits 2 and 15 of SigCgt in /proc/$p/status): the moment the
+-- host can keep its promises. A signal before that, while the process is
+-- still being exec'd and linked, kills it as it would any program; on a
+-- loaded machine (two engines' tests side by side) that start alone can
+-- take more than 0.2 s, so the moments are counted from there.
+local WAIT_ARMED = "n=0; while [ $n -lt 1000 ] && kill -0 $p 2>/dev/null; do "
+  .. "m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$p/status 2>/dev/null); "
+  .. "[ -n \"$m\" ] && [ $((0x$m & 16386)) -eq 16386 ] && break; sleep 0.01; n=$((n+1)); done; "
+
 -- Starts the child for case c in the background: signals `sigs` (names for
--- kill, 0.15 s apart) after c.at seconds; its exit code goes to c.rcfile.
+-- kill, 0.15 s apart) c.at seconds after it can catch them; its exit code
+-- goes to c.rcfile.
 local function launch(c)
   local args = { T.q(BIN), T.q(CHILD), c.op, c.tag, L }
   if c.res then
@@ -63,7 +74,7 @@ local function launch(c)
     kills[#kills + 1] = (i > 1 and "sleep 0.15; " or "") .. "kill -" .. s .. " $p 2>/dev/null"
   end
   c.rcfile, c.log = work .. "/" .. c.tag .. ".rc", work .. "/" .. c.tag .. ".log"
-  local script = table.concat(args, " ") .. " >" .. T.q(c.log) .. " 2>&1 & p=$!; sleep "
+  local script = table.concat(args, " ") .. " >" .. T.q(c.log) .. " 2>&1 & p=$!; " .. WAIT_ARMED .. "sleep "
     .. string.format("%.2f", c.at) .. "; " .. table.concat(kills, "; ")
     .. "; wait $p; echo $? >" .. T.q(c.rcfile .. ".tmp") .. "; mv " .. T.q(c.rcfile .. ".tmp") .. " " .. T.q(c.rcfile)
   os.execute("sh -c " .. T.q(script) .. " </dev/null >/dev/null 2>&1 &")

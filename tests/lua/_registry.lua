@@ -2,6 +2,8 @@
 -- tests that push and pull (registry.lua, pull_errors.lua): its own folder,
 -- a free port, a watchdog that ends it when the test process goes away, and
 -- stop_all() for the end of the file. Nothing here talks to another address.
+-- It runs in the network of the engine under test (T.in_engine_net): on the
+-- second engine that is its namespace, where its 127.0.0.1 is the engine's.
 local T = require "testlib"
 local core = require "luadock.core"
 
@@ -45,13 +47,13 @@ function M.start(tmp, name, extra)
       .. "( while kill -0 %d 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null ) "
       .. ">/dev/null 2>&1 </dev/null &",
     T.q(cfg), T.q(dir .. "/registry.log"), me)
-  local out = T.sh(cmd)
+  local out = T.sh(T.in_engine_net(cmd))
   local pid = tonumber(out:match("%d+"))
   assert(pid, "no pid from: " .. cmd)
   pids[#pids + 1] = pid
   local addr = "127.0.0.1:" .. port
   local ok = pcall(T.wait_until, function()
-    local code = T.sh("curl -s -o /dev/null -w '%{http_code}' http://" .. addr .. "/v2/")
+    local code = T.sh(T.in_engine_net("curl -s -o /dev/null -w '%{http_code}' http://" .. addr .. "/v2/"))
     return code == "200" or code == "401"
   end, 15, "registry " .. name)
   if not ok then

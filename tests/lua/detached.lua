@@ -1,6 +1,6 @@
 -- tests/lua/detached.lua — background containers (API.md "Containers"): the
 -- Container fields, published ports (random, fixed, address forms) reached with
--- curl from the host, the state methods, rename/top/diff, logs and lines, wait,
+-- curl from the host (from the engine's network namespace on engine 2), the state methods, rename/top/diff, logs and lines, wait,
 -- remove, the to-be-closed behaviour, and the docker.Error values of failures.
 -- Names carry a random suffix; everything is removed at the end (d:cleanup{}).
 local T = require "testlib"
@@ -30,7 +30,9 @@ local function bg(case, extra)
 end
 
 local function curl(port, host)
-  local out = T.sh(string.format("curl -s --max-time 3 http://%s:%d/ 2>/dev/null", host or "127.0.0.1", port))
+  -- in the engine's network: on the second engine its ports live in a namespace
+  local out = T.sh(T.in_engine_net(string.format("curl -s --max-time 3 http://%s:%d/ 2>/dev/null",
+    host or "127.0.0.1", port)))
   return out
 end
 

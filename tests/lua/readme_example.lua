@@ -55,7 +55,9 @@ T.test("README has a taste example that uses only the tutorial's image", functio
 end)
 
 T.test("the tutorial ends well and leaves its image", function()
-  local out, ok, code = T.sh("cd " .. T.q(SRC) .. " && timeout 120 " .. T.q(BIN) .. " examples/tutorial.lua 2>&1")
+  -- in the engine's network: the tutorial fetches its web server's published port
+  local out, ok, code = T.sh(T.in_engine_net("cd " .. T.q(SRC) .. " && timeout 120 " .. T.q(BIN)
+    .. " examples/tutorial.lua 2>&1"))
   T.ok(ok, "the tutorial failed (exit " .. tostring(code) .. "):\n" .. out)
   T.ok(out:find("\nDone.\n", 1, true), "the tutorial did not print Done.:\n" .. out)
   local img = d:image(IMAGE)

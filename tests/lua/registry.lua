@@ -81,8 +81,8 @@ T.test("a ref without a tag pushes :latest", function()
   test_img:tag(ref_made(X()))   -- tagged latest
   T.ok(exists(X("latest")), "tag went to :latest")
   T.eq(d:push(X()), true)
-  local code = T.sh("curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://"
-    .. REG .. "/v2/luadock-test/x-" .. RUN .. "/manifests/latest")
+  local code = T.sh(T.in_engine_net("curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' http://"
+    .. REG .. "/v2/luadock-test/x-" .. RUN .. "/manifests/latest"))
   T.eq(code, "200", "the registry has :latest")
 end)
 

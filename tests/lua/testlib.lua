@@ -4,13 +4,27 @@ T.test runs one test case under xpcall and prints "ok - name" or "not ok - name:
 error" with a traceback; the assertions (T.eq, T.ok, T.raises, T.raises_kind) raise
 so a failing case stops at its first failed check; T.done prints the closing
 "N passed, N failed" line and exits 0 only if nothing failed. It also offers the
-test image name, temporary folders (removed by T.done), file reading, shell commands and a free
-loopback port. It must not require luadock itself, so it works under the host
-executable and stock lua5.4 alike, and it never touches Docker objects. ]]
+test image name, temporary folders (removed by T.done), file reading, shell
+commands, a free loopback port, and what tells the two test engines apart
+(T.engine, T.engine_netns, T.in_engine_net, T.not_here). It must not require
+luadock itself, so it works under the host executable and stock lua5.4 alike,
+and it never touches Docker objects. ]]
 
 local T = {}
 
 T.image = os.getenv("LUADOCK_TEST_IMAGE") or "luadock-test/busybox:1"
+
+-- Which engine this test runs against (tests/CMakeLists.txt sets it): 1 is the
+-- system's Docker on the default socket, 2 the second engine (Debian sid's
+-- Docker 28, tests/engine2.sh), which lives in a network namespace of its own.
+T.engine = tonumber(os.getenv("LUADOCK_ENGINE") or "") or 1
+local netns = os.getenv("LUADOCK_ENGINE_NETNS")
+T.engine_netns = (netns and netns ~= "") and netns or nil
+-- The second engine's address and namespace, for tests that use both engines.
+local host2 = os.getenv("LUADOCK_ENGINE2_HOST")
+T.engine2_host = (host2 and host2 ~= "") and host2 or nil
+local netns2 = os.getenv("LUADOCK_ENGINE2_NETNS")
+T.engine2_netns = (netns2 and netns2 ~= "") and netns2 or nil
 
 local passed, failed = 0, 0
 local tmpdirs = {}
@@ -164,19 +178,45 @@ function T.tmpdir()
   error("testlib: could not create a temporary folder", 2)
 end
 
+-- T.in_engine_net(cmd): the shell command `cmd` made to run in the network of
+-- the engine under test, where its containers' published ports and a registry it
+-- can pull from live: as it is on the system engine, inside the second engine's
+-- network namespace (entered with nsenter, only the network) otherwise.
+function T.in_engine_net(cmd)
+  if not T.engine_netns then return cmd end
+  return "nsenter --net=/run/netns/" .. T.engine_netns .. " sh -c " .. T.q(cmd)
+end
+
+-- T.not_here(what, why): says, in the test's output, that `what` is not run on
+-- this engine and why (nothing is skipped silently); counted in T.done's line.
+local not_run = 0
+function T.not_here(what, why)
+  not_run = not_run + 1
+  io.stdout:write("# not run on engine ", tostring(T.engine), ": ", what, ": ", why, "\n")
+  io.stdout:flush()
+end
+
+local function parse_ports(text, used)
+  for line in text:gmatch("[^\n]+") do
+    local hex = line:match("^%s*%d+:%s+%x+:(%x+)%s")
+    if hex then used[tonumber(hex, 16)] = true end
+  end
+end
+
 -- Local tcp ports in use in any state, from /proc/net/tcp and tcp6 (what
--- `ss -tan` shows, without needing iproute2).
+-- `ss -tan` shows, without needing iproute2), on the host and in the engine's
+-- network namespace.
 local function ports_in_use()
   local used = {}
   for _, file in ipairs{ "/proc/net/tcp", "/proc/net/tcp6" } do
     local f = io.open(file, "r")
     if f then
-      for line in f:lines() do
-        local hex = line:match("^%s*%d+:%s+%x+:(%x+)%s")
-        if hex then used[tonumber(hex, 16)] = true end
-      end
+      parse_ports(f:read("a") or "", used)
       f:close()
     end
+  end
+  if T.engine_netns then
+    parse_ports(T.sh(T.in_engine_net("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null")), used)
   end
   return used
 end
@@ -224,7 +264,8 @@ function T.done()
   if not os.getenv("LUADOCK_KEEP_TMP") then
     for _, dir in ipairs(tmpdirs) do os.execute("rm -rf " .. T.q(dir)) end
   end
-  io.stdout:write(string.format("%d passed, %d failed\n", passed, failed))
+  io.stdout:write(string.format("%d passed, %d failed%s\n", passed, failed,
+    not_run > 0 and string.format(", %d not run on engine %d (said why above)", not_run, T.engine) or ""))
   io.stdout:flush()
   os.exit(failed == 0 and 0 or 1, true)
 end

@@ -12,7 +12,8 @@ local core = require "luadock.core"
 
 local M = {}
 local pids = {}
-local SOCKET = "/var/run/docker.sock"
+-- the engine under test (DOCKER_HOST: the second engine's socket in its run)
+local SOCKET = (os.getenv("DOCKER_HOST") or ""):match("^unix://(/.+)$") or "/var/run/docker.sock"
 
 local function sh(cmd)
   local out, ok = T.sh("( " .. cmd .. " ) 2>&1")

@@ -4,9 +4,10 @@
 -- docker.parallel tasks, and a one-shot run with remove = true are each
 -- interrupted by SIGINT and by SIGTERM once their containers run, and at a
 -- moment of their start-up; afterwards no container of theirs is left, and
--- over ssh no ssh process is left either. The engine is the system one,
--- reached through a socat TLS front (tests/lua/_tls.lua) and a throwaway
--- sshd (tests/lua/_sshd.lua), both on 127.0.0.1; the children are
+-- over ssh no ssh process is left either. The engine is the one under test
+-- (DOCKER_HOST: the system's or the second), reached through a socat TLS
+-- front (tests/lua/_tls.lua) and a throwaway sshd (tests/lua/_sshd.lua),
+-- both on 127.0.0.1; the children are
 -- tests/lua/_interrupt_child.lua run by the luadock host with DOCKER_HOST
 -- (and the TLS variables) set as a user would.
 local T = require "testlib"
@@ -14,7 +15,10 @@ local docker = require "luadock"
 local tls = require "_tls"
 local sshd = require "_sshd"
 
-local ENGINE = "unix:///var/run/docker.sock"   -- what both fronts reach
+-- the engine under test, which both fronts reach (the ssh URL names its
+-- socket when it is not the default one)
+local SOCKET = (os.getenv("DOCKER_HOST") or ""):match("^unix://(/.+)$") or "/var/run/docker.sock"
+local ENGINE = "unix://" .. SOCKET
 local d = docker.connect{ host = ENGINE }
 local BIN = os.getenv("LUADOCK_BINARY_DIR") .. "/luadock"
 local CHILD = os.getenv("LUADOCK_SOURCE_DIR") .. "/tests/lua/_interrupt_child.lua"
@@ -35,7 +39,8 @@ local server = sshd.start(tmp)
 local TRANSPORTS = {
   { name = "tls", env = { DOCKER_HOST = "tcp://127.0.0.1:" .. front, DOCKER_TLS_VERIFY = "1",
                           DOCKER_CERT_PATH = certdir } },
-  { name = "ssh", env = { DOCKER_HOST = "ssh://" .. server.alias } },
+  { name = "ssh", env = { DOCKER_HOST = "ssh://" .. server.alias
+                          .. (SOCKET ~= "/var/run/docker.sock" and SOCKET or "") } },
 }
 local OPS = { close = 1, parallel = 2, run_rm = 1 }   -- containers each one holds
 

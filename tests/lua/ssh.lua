@@ -189,6 +189,12 @@ T.test("no ssh on PATH: a clear connection error", function()
 end)
 
 T.test("the tutorial example over DOCKER_HOST=ssh://…", function()
+  if T.engine_netns then
+    -- step 7 fetches a published port, which lives in the engine's namespace,
+    -- while sshd listens on the host's loopback: no one network has both
+    return T.not_here("the tutorial over ssh", "its published port is in the engine's network "
+      .. "namespace and this test's sshd on the host's 127.0.0.1")
+  end
   local out, ok, code = T.sh("cd " .. T.q(SRC) .. " && DOCKER_HOST=" .. T.q(HOST)
     .. " timeout -s KILL 180 " .. T.q(BIN) .. " examples/tutorial.lua 2>&1")
   T.ok(ok, "the tutorial failed over ssh (exit " .. tostring(code) .. "):\n" .. out)

@@ -116,8 +116,14 @@ local function broken(c)
     return "containers left: " .. table.concat(names, ", ")
   end
   if c.res then
-    local helpers = d:containers{ all = true, filters = { name = { "luadock-backup-" .. c.res.vol } } }
-    if #helpers > 0 then return "backup helper left: " .. helpers[1].name end
+    -- the helper (AutoRemove) may still be finishing its tar: it must go by itself
+    local function helpers()
+      return d:containers{ all = true, filters = { name = { "luadock-backup-" .. c.res.vol } } }
+    end
+    if not pcall(T.wait_until, function() return #helpers() == 0 end, 15) then
+      local h = helpers()[1]
+      if h then return "backup helper left: " .. h.name .. " " .. h.status end
+    end
     local svc = d:container(c.res.svc.id)
     if svc.state ~= "running" then return "service is " .. svc.status end
     for _, f in ipairs(files(c.res.to)) do

@@ -11,11 +11,7 @@ local M = {}
 local pids = {}
 local RUN = string.format("%08x", math.random(0, 0x7fffffff))
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 -- Start docker-registry with a config in tmp/name; returns the
 -- "127.0.0.1:PORT" address once /v2/ answers.

@@ -14,12 +14,7 @@ local M = {}
 M.CONF_DIR = "/tmp/luadock-ssh-tests"
 M.INCLUDE = "Include " .. M.CONF_DIR .. "/*.conf"
 
-local function write(path, text, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  if mode then assert(os.execute("chmod " .. mode .. " " .. T.q(path))) end
-end
+local write = T.write
 
 local function keygen(path)
   local out, ok = T.sh("ssh-keygen -q -t ed25519 -N '' -C luadock-test -f " .. T.q(path) .. " 2>&1")

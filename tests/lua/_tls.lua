@@ -21,11 +21,7 @@ local function sh(cmd)
   return out
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 -- Certificates under dir: ca, otherca, server (SAN 127.0.0.1 and localhost),
 -- wrongname (SAN elsewhere.example), client; each name.pem with name-key.pem

@@ -65,12 +65,7 @@ end
 
 -- ---- host helpers --------------------------------------------------------------
 
-local function write(path, data, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-  if mode then assert(os.execute(string.format("chmod %o %s", mode, T.q(path)))) end
-end
+local write = T.write
 
 local read = T.read
 

@@ -16,11 +16,7 @@ local REPO = "luadock-test/build-" .. RUN
 local made = {}
 local function track(img) made[#made + 1] = img.id; return img end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 local function has(list, v)
   for _, x in ipairs(list or {}) do if x == v then return true end end

@@ -57,11 +57,7 @@ local function must_cli(args)
   return out
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 local function sha_of(name)
   local out = T.sh("printf %s " .. T.q(name) .. " | sha256sum")

@@ -62,12 +62,7 @@ local function has(listing, prefix)
   return ("\n" .. listing):find("\n" .. prefix, 1, true) ~= nil
 end
 
-local function write(path, data, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-  if mode then sh_ok(string.format("chmod %o %s", mode, T.q(path))) end
-end
+local write = T.write
 
 -- The host source tree, made once: a file, a folder with a sub-folder, an
 -- executable, a 0640 file, a relative symlink, and a symlink to a file.

@@ -29,11 +29,7 @@ local CRED = tmp .. "/cred"          -- the helper's .conf and .log files
 local LINKS = tmp .. "/bin"          -- docker-credential-luadock-other
 local refs = {}
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 local function read(path)
   local f = io.open(path, "rb")

@@ -15,12 +15,7 @@ local tmp = T.tmpdir()
 
 local function read(path) return T.read(path) or "" end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write = T.write
 
 -- run(args[, stdin_text[, env[, cwd]]]) -> stdout, stderr, exit code; args is
 -- a shell fragment appended to the quoted binary path

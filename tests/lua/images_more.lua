@@ -30,11 +30,7 @@ local function file_size(path)
   return n
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 local TAR = tmp .. "/rootfs.tar"
 local _, built = T.sh("bash " .. T.q(SRC .. "/tests/fixtures/busybox-rootfs.sh") .. " " .. T.q(TAR) .. " 2>&1")

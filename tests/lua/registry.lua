@@ -27,11 +27,7 @@ local made = {}      -- image ids this file made: removed at the end
 
 local function ref_made(r) refs[#refs + 1] = r; return r end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = T.write
 
 local function untag_all()
   for i = #refs, 1, -1 do pcall(function() d:image(refs[i]):remove{ force = true } end) end

@@ -250,6 +250,20 @@ function T.wait_until(fn, seconds, what)
   error("timed out after " .. (seconds or 10) .. "s waiting for " .. (what or "a condition"), 2)
 end
 
+-- T.write(path, data[, mode]): writes the file (raising on failure), then
+-- chmods it to mode: a number (printed in octal: tonumber("600", 8)) or a
+-- string ("600", "u+x"); returns path.
+function T.write(path, data, mode)
+  local f = assert(io.open(path, "wb"))
+  assert(f:write(data))
+  assert(f:close())
+  if mode then
+    local m = type(mode) == "number" and string.format("%o", mode) or mode
+    assert(os.execute("chmod " .. m .. " " .. T.q(path)), "chmod " .. m .. " " .. path)
+  end
+  return path
+end
+
 -- T.read(path): the whole file, or nil when it cannot be opened.
 function T.read(path)
   local f = io.open(path, "rb")

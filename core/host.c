@@ -129,13 +129,10 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
 /* The address with a password replaced by "xxxxx", so no message shows it. */
 static void redact(const char *spec, char *out, size_t cap)
 {
+    /* the last '@' anywhere: a password may hold '/', '?' or '#' */
     const char *auth = strstr(spec, "://");
     auth = auth ? auth + 3 : spec;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (const char *p = auth; p < auth + auth_len; p++)
-        if (*p == '@')
-            at = p;
+    const char *at = strrchr(auth, '@');
     const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     if (!colon) {
         snprintf(out, cap, "%s", spec);
@@ -256,7 +253,8 @@ int ld_host_parse(const char *spec, ld_host *out, ld_error *err)
     while (n && isspace((unsigned char)spec[n - 1]))
         n--;
     if (n >= sizeof trimmed)
-        return invalid(err, spec, "address too long");
+        return strncmp(spec, "ssh://", 6) == 0 ? invalid_ssh(spec, "address too long", err)
+                                              : invalid(err, spec, "address too long");
     memcpy(trimmed, spec, n);
     trimmed[n] = '\0';
     if (n == 0)

@@ -177,11 +177,22 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
         close_fd(&errp[0]), close_fd(&errp[1]);
         return -1;
     }
+    /* SIGCHLD ignored (a parent can hand that down across exec) would let
+     * the kernel reap the program and lose its exit status: default while
+     * it runs, as before afterwards */
+    struct sigaction chld_old, chld_dfl;
+    memset(&chld_dfl, 0, sizeof chld_dfl);
+    chld_dfl.sa_handler = SIG_DFL;
+    int chld_restore = sigaction(SIGCHLD, NULL, &chld_old) == 0 && chld_old.sa_handler == SIG_IGN;
+    if (chld_restore)
+        sigaction(SIGCHLD, &chld_dfl, NULL);
     pid_t pid;
     int rc = spawn(argv, in[0], out[1], errp[1], &pid, err);
     close_fd(&in[0]), close_fd(&out[1]), close_fd(&errp[1]);
     if (rc != 0) {
         close_fd(&in[1]), close_fd(&out[0]), close_fd(&errp[0]);
+        if (chld_restore)
+            sigaction(SIGCHLD, &chld_old, NULL);
         return -1;
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -199,7 +210,7 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
             canceled = 1;
             break;
         }
-        if (now >= deadline) {
+        if (!reaped && now >= deadline) {   /* once reaped, the linger bounds the wait */
             res->timed_out = 1;
             break;
         }
@@ -243,6 +254,8 @@ int ld_run_program(const char *const *argv, const ld_run_opts *opts, ld_run_resu
     close_fd(&in[1]), close_fd(&out[0]), close_fd(&errp[0]);
     if (!reaped)
         kill_and_reap(pid, &wstatus);
+    if (chld_restore)
+        sigaction(SIGCHLD, &chld_old, NULL);
     res->too_large = over;
     set_exit(res, wstatus);
     if (nomem || canceled) {

@@ -295,7 +295,10 @@ void ld_error_unanswered(ld_error *err, const ld_client *c, CURLcode rc, const c
     if (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING)
         return;
     const char *addr = c->host.normalized;
-    detail = detail && *detail ? detail : curl_easy_strerror(rc);
+    /* detail may be err->message itself, which the message below replaces */
+    char copy[sizeof err->message];
+    snprintf(copy, sizeof copy, "%s", detail && *detail ? detail : curl_easy_strerror(rc));
+    detail = copy;
     if (c->tls.mode != LD_TLS_ON)
         ld_error_set(err, LD_E_PROTOCOL, "the Docker daemon at %s closed the connection without "
                      "answering (%.400s); if it expects TLS, set DOCKER_TLS_VERIFY=1 or connect "

@@ -237,7 +237,7 @@ end
 -- An address as messages show it: a password in an ssh:// URL (refused) is
 -- replaced, so it never reaches an error message or a log.
 local function shown_host(spec)
-  return (spec:gsub("^(%s*ssh://[^/?#@]-:)[^/?#]*@", "%1xxxxx@"))
+  return (spec:gsub("^(%s*ssh://[^:@/]*:).*@", "%1xxxxx@"))   -- to the last '@'
 end
 
 local function check_host(chk, host, as_field)

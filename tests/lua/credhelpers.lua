@@ -340,6 +340,15 @@ T.test("SIGINT while a helper hangs: it is killed at once, the pull is interrupt
   T.eq(running("sleep " .. hang), 0, "its sleep was killed too")
 end)
 
+T.test("core.run_program keeps the exit status when the parent ignores SIGCHLD", function()
+  -- an ignored SIGCHLD survives exec; the kernel would reap the helper and lose its status
+  local BIN = os.getenv("LUADOCK_BINARY_DIR") .. "/luadock"
+  local out = T.sh("perl -e '$SIG{CHLD}=\"IGNORE\"; exec @ARGV' " .. T.q(BIN) .. " -e "
+    .. T.q("local r = docker.core.run_program({'sh','-c','echo hi; exit 3'}, {timeout=5}) "
+      .. "print(r.status, r.timed_out, r.stdout)") .. " 2>&1")
+  T.eq(out, "3\tfalse\thi\n\n")
+end)
+
 T.test("core.run_program: timeout kills the group and reaps, in this process", function()
   local hang = string.format("58.%d", math.random(100000, 999999))
   local t0 = core.clock()

@@ -440,6 +440,22 @@ static void test_ssh(void)
     CHECK_INT_EQ(ld_host_parse("ssh://me:s3cret@foo:22/x", &h, &err), -1);
     CHECK(strstr(err.message, "s3cret") == NULL);
     CHECK(strstr(err.message, "ssh://me:xxxxx@foo:22/x") != NULL);
+    /* nor when it holds '#', '/' or '?' (other refusals come first), nor
+     * when the whole address is too long */
+    static const char *const tricky[] = {"ssh://me:pa#s3cret@foo", "ssh://me:p/s3cret@foo",
+                                         "ssh://me:p?s3cret@foo/x"};
+    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++) {
+        ld_error_clear(&err);
+        CHECK_INT_EQ(ld_host_parse(tricky[i], &h, &err), -1);
+        if (strstr(err.message, "s3cret"))
+            fprintf(stderr, "  \"%s\": %s\n", tricky[i], err.message);
+        CHECK(strstr(err.message, "s3cret") == NULL);
+    }
+    char longspec[1200] = "ssh://me:s3cret@";
+    memset(longspec + 16, 'h', 1100);
+    ld_error_clear(&err);
+    CHECK_INT_EQ(ld_host_parse(longspec, &h, &err), -1);
+    CHECK(strstr(err.message, "s3cret") == NULL);
     /* a remote socket path must fit a unix socket address */
     char spec[300] = "ssh://h/";
     memset(spec + 8, 'p', 120);

@@ -81,22 +81,20 @@ static int l_parse_host(lua_State *L)
     if (h.kind == LD_HOST_UNIX) {
         lua_pushstring(L, h.socket_path);
         lua_setfield(L, -2, "socket_path");
-    } else if (h.kind == LD_HOST_SSH) {   /* user, hostname, port, socket_path: "" or 0 if unset */
-        lua_pushstring(L, h.user);
-        lua_setfield(L, -2, "user");
+    } else {   /* tcp and ssh ("" or 0 where an ssh URL leaves it to ssh) */
         lua_pushstring(L, h.hostname);
         lua_setfield(L, -2, "hostname");
         lua_pushinteger(L, h.port);
         lua_setfield(L, -2, "port");
-        lua_pushstring(L, h.socket_path);
-        lua_setfield(L, -2, "socket_path");
-    } else {
-        lua_pushstring(L, h.hostname);
-        lua_setfield(L, -2, "hostname");
-        lua_pushinteger(L, h.port);
-        lua_setfield(L, -2, "port");
-        lua_pushstring(L, h.base_path);
-        lua_setfield(L, -2, "base_path");
+        if (h.kind == LD_HOST_SSH) {
+            lua_pushstring(L, h.user);
+            lua_setfield(L, -2, "user");
+            lua_pushstring(L, h.socket_path);   /* the remote socket */
+            lua_setfield(L, -2, "socket_path");
+        } else {
+            lua_pushstring(L, h.base_path);
+            lua_setfield(L, -2, "base_path");
+        }
     }
     return 1;
 }

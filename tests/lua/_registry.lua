@@ -5,7 +5,6 @@
 -- It runs in the network of the engine under test (T.in_engine_net): on the
 -- second engine that is its namespace, where its 127.0.0.1 is the engine's.
 local T = require "testlib"
-local core = require "luadock.core"
 
 local M = {}
 local pids = {}
@@ -37,16 +36,7 @@ function M.start(tmp, name, extra)
     extra or "",
   }, "\n") .. "\n")
   -- The watchdog ends the registry when this process goes away.
-  local me = core.pid()
-  local cmd = string.format(
-    "docker-registry serve %s >%s 2>&1 & r=$!; echo $r; "
-      .. "( while kill -0 %d 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null ) "
-      .. ">/dev/null 2>&1 </dev/null &",
-    T.q(cfg), T.q(dir .. "/registry.log"), me)
-  local out = T.sh(T.in_engine_net(cmd))
-  local pid = tonumber(out:match("%d+"))
-  assert(pid, "no pid from: " .. cmd)
-  pids[#pids + 1] = pid
+  pids[#pids + 1] = T.spawn("docker-registry serve " .. T.q(cfg), dir .. "/registry.log", T.in_engine_net)
   local addr = "127.0.0.1:" .. port
   local ok = pcall(T.wait_until, function()
     local code = T.sh(T.in_engine_net("curl -s -o /dev/null -w '%{http_code}' http://" .. addr .. "/v2/"))

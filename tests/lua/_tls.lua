@@ -8,7 +8,6 @@
 -- away, and stop_all() ends them at the end of the file. Nothing here talks
 -- to an address other than 127.0.0.1.
 local T = require "testlib"
-local core = require "luadock.core"
 
 local M = {}
 local pids = {}
@@ -68,15 +67,8 @@ local function listening(port)
   return false
 end
 
--- Start cmd in the background with a watchdog that kills it when this
--- process goes away; returns its pid.
 local function spawn(cmd, log)
-  local me = core.pid()
-  local out = T.sh(string.format(
-    "%s >%s 2>&1 </dev/null & r=$!; echo $r; "
-      .. "( while kill -0 %d 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null ) "
-      .. ">/dev/null 2>&1 </dev/null &", cmd, T.q(log), me))
-  local pid = assert(tonumber(out:match("%d+")), "no pid from: " .. cmd)
+  local pid = T.spawn(cmd, log)
   pids[#pids + 1] = pid
   return pid
 end

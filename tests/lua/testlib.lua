@@ -250,6 +250,20 @@ function T.wait_until(fn, seconds, what)
   error("timed out after " .. (seconds or 10) .. "s waiting for " .. (what or "a condition"), 2)
 end
 
+-- T.spawn(cmd, log[, wrap]): starts the shell command cmd in the background
+-- (output to log) with a watchdog that kills it when this test process goes
+-- away; wrap(script), if given, wraps the whole (T.in_engine_net, say).
+-- Returns its pid.
+function T.spawn(cmd, log, wrap)
+  local me = require("luadock.core").pid()
+  local script = string.format(
+    "%s >%s 2>&1 </dev/null & r=$!; echo $r; "
+      .. "( while kill -0 %d 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null ) "
+      .. ">/dev/null 2>&1 </dev/null &", cmd, T.q(log), me)
+  local out = T.sh(wrap and wrap(script) or script)
+  return assert(tonumber(out:match("%d+")), "no pid from: " .. cmd)
+end
+
 -- T.write(path, data[, mode]): writes the file (raising on failure), then
 -- chmods it to mode: a number (printed in octal: tonumber("600", 8)) or a
 -- string ("600", "u+x"); returns path.

@@ -63,56 +63,7 @@ ping_engine() {
     [[ $out == OK ]]
 }
 
-# Start time (clock ticks since boot) of a live, non-zombie process; fails otherwise.
-# Paired with the pid it tells a process from a later one that reused its pid.
-proc_start() {
-    local s; local -a f
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    s=${s##*) }              # drop "pid (comm) ": what is left starts at field 3
-    read -r -a f <<<"$s"
-    [[ ${f[0]} != Z ]] || return 1
-    printf '%s\n' "${f[19]}"  # field 22
-}
-
-alive() { [[ -n $1 && -n $2 && $(proc_start "$1" || true) == "$2" ]]; }
-
-# The state file: "DOCKERD_PID DOCKERD_START OWNER_PID OWNER_START SOCKET".
-read_state() {
-    [[ -f $STATE ]] || return 1
-    S_PID='' S_START='' S_OWNER='' S_OWNER_START='' S_SOCK=''
-    read -r S_PID S_START S_OWNER S_OWNER_START S_SOCK <"$STATE" || true
-    [[ $S_PID =~ ^[0-9]+$ && $S_START =~ ^[0-9]+$ ]] && return 0
-    rm -f "$STATE"    # unreadable: it names nothing we could stop
-    return 1
-}
-
-write_state() { # PID START
-    local owner_start
-    owner_start=$(proc_start "$OWNER" || echo 0)
-    mkdir -p "$(dirname "$STATE")"
-    printf '%s %s %s %s %s\n' "$1" "$2" "$OWNER" "$owner_start" "$SOCK" >"$STATE.tmp"
-    mv -f "$STATE.tmp" "$STATE"
-}
-
-owned_by_caller() { [[ $S_OWNER == "$OWNER" ]] && alive "$S_OWNER" "$S_OWNER_START"; }
-owner_gone() { ! alive "$S_OWNER" "$S_OWNER_START"; }
-
-# SIGTERM, wait up to WAIT_STOP seconds, then SIGKILL. PID START [child]
-terminate() {
-    local pid=$1 start=$2 child=${3:-} deadline
-    alive "$pid" "$start" || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + WAIT_STOP))
-    while alive "$pid" "$start" && (( SECONDS < deadline )); do sleep 0.2; done
-    if alive "$pid" "$start"; then
-        say "dockerd (pid $pid) did not stop in ${WAIT_STOP}s: SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        deadline=$((SECONDS + 5))
-        while alive "$pid" "$start" && (( SECONDS < deadline )); do sleep 0.2; done
-    fi
-    if [[ -n $child ]]; then wait "$pid" 2>/dev/null || true; fi
-    ! alive "$pid" "$start" || { say "dockerd (pid $pid) is still alive"; return 1; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/engine_owner.sh"
 
 is_dockerd() { [[ $(cat "/proc/$1/comm" 2>/dev/null || true) == dockerd ]]; }
 
@@ -151,7 +102,7 @@ cmd_start() {
                 rm -f "$STATE"
             elif owner_gone; then
                 # dockerd from a run that died without stopping it: ours to stop now.
-                write_state "$S_PID" "$S_START"
+                write_state "$S_PID" "$S_START" "$S_EXTRA"
                 say "adopted dockerd (pid $S_PID) left running by an earlier run"
             fi
         fi
@@ -193,7 +144,7 @@ cmd_start() {
     setsid dockerd "${args[@]}" </dev/null >>"$LOG" 2>&1 &
     pid=$!
     start=$(proc_start "$pid") || { log_tail; die "dockerd exited at once"; }
-    write_state "$pid" "$start"
+    write_state "$pid" "$start" "$SOCK"
 
     rc=0
     wait_for_engine "$WAIT_START" "$pid" "$start" || rc=$?
@@ -234,7 +185,7 @@ cmd_status() {
         version=$(engine_get /version | grep -o '"ApiVersion":"[^"]*"' | head -n1 | cut -d'"' -f4 || true)
         echo "engine: answering at $WHERE (API ${version:-?})"
         if read_state && alive "$S_PID" "$S_START"; then
-            echo "engine: dockerd pid $S_PID (socket $S_SOCK) was started by tests/engine.sh for pid $S_OWNER"
+            echo "engine: dockerd pid $S_PID (socket $S_EXTRA) was started by tests/engine.sh for pid $S_OWNER"
         else
             echo "engine: not started by tests/engine.sh"
         fi

@@ -41,35 +41,7 @@ ping_engine() {
     [[ $(curl -fsS --max-time "${1:-3}" --unix-socket "$SOCK" http://localhost/_ping 2>/dev/null) == OK ]]
 }
 
-# Start time of a live, non-zombie process (see tests/engine.sh).
-proc_start() {
-    local s; local -a f
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    s=${s##*) }
-    read -r -a f <<<"$s"
-    [[ ${f[0]} != Z ]] || return 1
-    printf '%s\n' "${f[19]}"
-}
-alive() { [[ -n $1 && -n $2 && $(proc_start "$1" || true) == "$2" ]]; }
-
-# The state file: "DOCKERD_PID DOCKERD_START OWNER_PID OWNER_START NETNS_CREATED".
-read_state() {
-    [[ -f $STATE ]] || return 1
-    S_PID='' S_START='' S_OWNER='' S_OWNER_START='' S_NETNS=''
-    read -r S_PID S_START S_OWNER S_OWNER_START S_NETNS <"$STATE" || true
-    [[ $S_PID =~ ^[0-9]+$ && $S_START =~ ^[0-9]+$ ]] && return 0
-    rm -f "$STATE"
-    return 1
-}
-write_state() { # PID START NETNS_CREATED
-    local owner_start
-    owner_start=$(proc_start "$OWNER" || echo 0)
-    mkdir -p "$(dirname "$STATE")"
-    printf '%s %s %s %s %s\n' "$1" "$2" "$OWNER" "$owner_start" "$3" >"$STATE.tmp"
-    mv -f "$STATE.tmp" "$STATE"
-}
-owned_by_caller() { [[ $S_OWNER == "$OWNER" ]] && alive "$S_OWNER" "$S_OWNER_START"; }
-owner_gone() { ! alive "$S_OWNER" "$S_OWNER_START"; }
+source "$(dirname "${BASH_SOURCE[0]}")/engine_owner.sh"
 
 # The mirror the system's own Debian sources use (deb822 or one-line format).
 system_mirror() {
@@ -131,7 +103,7 @@ cmd_start() {
     command -v nsenter >/dev/null || die "nsenter is needed (apt-get install util-linux)"
     if ping_engine; then
         if read_state && alive "$S_PID" "$S_START" && owner_gone; then
-            write_state "$S_PID" "$S_START" "$S_NETNS"
+            write_state "$S_PID" "$S_START" "$S_EXTRA"
             say "adopted the second engine (pid $S_PID) left running by an earlier run"
         fi
         say "second engine answers at unix://$SOCK"
@@ -165,7 +137,7 @@ cmd_start() {
         if ! alive "$pid" "$start" || (( SECONDS >= deadline )); then
             say "sid's dockerd did not answer GET /_ping at unix://$SOCK; last lines of $LOG:"
             tail -n 40 "$LOG" | sed 's/^/    /' >&2
-            S_PID=$pid S_START=$start S_NETNS=$netns_created
+            S_PID=$pid S_START=$start S_EXTRA=$netns_created
             stop_recorded || true
             die "the second engine could not be brought up"
         fi
@@ -176,19 +148,8 @@ cmd_start() {
 
 # Stops the dockerd of the state file and removes the namespace if we made it.
 stop_recorded() {
-    local deadline
-    if alive "$S_PID" "$S_START"; then
-        kill -TERM "$S_PID" 2>/dev/null || true
-        deadline=$((SECONDS + WAIT_STOP))
-        while alive "$S_PID" "$S_START" && (( SECONDS < deadline )); do sleep 0.2; done
-        if alive "$S_PID" "$S_START"; then
-            say "dockerd (pid $S_PID) did not stop in ${WAIT_STOP}s: SIGKILL"
-            kill -KILL "$S_PID" 2>/dev/null || true
-            sleep 1
-        fi
-        ! alive "$S_PID" "$S_START" || { say "dockerd (pid $S_PID) is still alive"; return 1; }
-    fi
-    if [[ $S_NETNS == 1 && -e /run/netns/$NETNS ]]; then
+    terminate "$S_PID" "$S_START" || return 1
+    if [[ $S_EXTRA == 1 && -e /run/netns/$NETNS ]]; then
         ip netns delete "$NETNS" || say "could not delete network namespace $NETNS"
     fi
     rm -f "$STATE"

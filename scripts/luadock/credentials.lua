@@ -19,6 +19,7 @@ local core = require "luadock.core"
 local util = require "luadock.util"
 local errors = require "luadock.errors"
 local tables = require "luadock.tables"
+local endpoint = require "luadock.endpoint"
 util.mark()
 
 local M = {}
@@ -55,26 +56,10 @@ end
 
 -- ---- config.json ---------------------------------------------------------------
 
-local function config_file()
-  local dir = os.getenv("DOCKER_CONFIG")
-  if not dir or dir == "" then
-    local home = os.getenv("HOME")
-    if not home or home == "" then return nil end
-    dir = home .. "/.docker"
-  end
-  return dir .. "/config.json"
-end
-
 -- config.json as a table, or {}: a missing or unreadable file means no
--- credentials (the docker CLI only warns).
+-- credentials (the docker CLI only warns; luadock.endpoint reads it).
 function M.config()
-  local path = config_file()
-  local f = path and io.open(path, "rb")
-  if not f then return {} end
-  local text = f:read("a")
-  f:close()
-  local cfg = text and core.json_decode(text)
-  return type(cfg) == "table" and cfg or {}
+  return (endpoint.config())
 end
 
 -- "https://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"; Hub spellings -> HUB.

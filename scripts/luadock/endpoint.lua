@@ -79,11 +79,18 @@ local function config_warning(path, err)
   io.stderr:write("luadock: warning: error loading config file ", path, ": ", why, "\n")
 end
 
-local function config_current_context()
+-- $DOCKER_CONFIG/config.json as a table and its path: {} when it is missing
+-- or empty (as for the CLI), or cannot be read or parsed (then a warning).
+-- The contexts and the registry credentials (luadock.credentials) read it here.
+function M.config()
   local path = M.config_dir() .. "/config.json"
-  local ok, cfg = pcall(read_json, path, true)   -- the CLI accepts an empty config.json
-  if not ok then config_warning(path, cfg) return nil end
-  if not cfg then return nil end
+  local ok, cfg = pcall(read_json, path, true)
+  if not ok then config_warning(path, cfg) return {}, path end
+  return cfg or {}, path
+end
+
+local function config_current_context()
+  local cfg, path = M.config()
   local cur = cfg.currentContext
   if cur == nil or cur == "" then return nil end
   if type(cur) ~= "string" then

@@ -105,9 +105,12 @@ static int send_all(ld_stream *s, const char *data, size_t len, double until, ld
         }
         if (rc != CURLE_OK) {
             const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
-            if (!ld_tls_error_from_curl(err, s->client, rc, detail))
+            if (!ld_tls_error_from_curl(err, s->client, rc, detail)) {
                 ld_error_set(err, LD_E_CONNECT, "writing to the attached stream failed: %s",
                              detail);
+                if (s->status == 0)   /* still sending the request: dropped before answering */
+                    ld_error_unanswered(err, s->client, CURLE_SEND_ERROR, err->message);
+            }
             return fail_where(s, err);
         }
         data += sent;

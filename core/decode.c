@@ -1,10 +1,12 @@
-/* stream.c - incremental decoders for the engine's streaming bodies.
+/* decode.c - incremental decoders for the bytes of the engine's streaming
+ * bodies: the multiplexed stdout/stderr frame format and concatenated JSON
+ * values (progress and event streams). Pure: no I/O and no transfer (the
+ * transfers that bring the bytes are stream_transfer.c's).
  *
- * The multiplexed stdout/stderr frame format and concatenated JSON values
- * (progress and event streams). Both accept input split anywhere, never
- * buffer a whole frame (memory stays bounded whatever size a header claims),
- * and report a stream that stops mid-message as truncated: moby's own
- * StdCopy drops such a tail silently, which hides lost output.
+ * Both accept input split anywhere, never buffer a whole frame (memory stays
+ * bounded whatever size a header claims), and report a stream that stops
+ * mid-message as truncated: moby's own StdCopy drops such a tail silently,
+ * which hides lost output.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>

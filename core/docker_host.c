@@ -1,4 +1,5 @@
-/* host.c - parsing DOCKER_HOST-style addresses the way the docker CLI does.
+/* docker_host.c - parsing DOCKER_HOST-style addresses the way the docker CLI
+ * does (named so, since bindings/ has a host.c of its own: the program).
  *
  * Pure string work (no I/O), tested against the docker CLI's own vectors in
  * tests/unit/test_host.c. ssh:// follows the docker CLI's ssh helper: the

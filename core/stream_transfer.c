@@ -1,9 +1,13 @@
-/* streams.c - streaming responses read piece by piece (logs, events, progress).
+/* stream_transfer.c - streaming responses read piece by piece (logs, events,
+ * progress, attach): the transfers behind an ld_stream. The bytes they bring
+ * are decoded elsewhere (decode.c), by whoever reads them.
  *
  * A stream is a transfer on the client's multi handle whose body is handed
  * out as it arrives; when the reader falls behind, the transfer is paused
  * (back-pressure) instead of buffering without bound. Hijacked connections
- * (hijack.c) share the same read/close entry points.
+ * (hijack.c) share the same read/close entry points, so this file is the top
+ * of the core's transfer layers: it calls transport.c and hijack.c, and
+ * nothing below calls it.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,12 @@
-/* call.c - whole calls and the event loop's wait.
+/* call.c - whole calls, the API version a client needs first, and the event
+ * loop's wait.
  *
  * ld_client_call is ld_call_start, ld_call_step until done, ld_call_finish;
  * an event loop uses the three pieces itself, so that many calls of many
- * clients run at once, and waits for all of them in ld_wait_any.
+ * clients run at once, and waits for all of them in ld_wait_any. It sits on
+ * the transfers (transport.c) and nothing below calls it: a blocking call
+ * that a lower file would need (the GET /_ping of ld_client_ensure_version)
+ * lives here, and its callers are above (hijack.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,31 +35,7 @@ int ld_call_step(ld_call *x, double wait, ld_error *err)
 
 int ld_call_finish(ld_call *x, ld_response *resp, ld_error *err)
 {
-    memset(resp, 0, sizeof *resp);
-    if (ld_xfer_check(x, err) != 0) {
-        ld_xfer_free(x);
-        return -1;
-    }
-    resp->status = x->status;
-    snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
-    snprintf(resp->api_version, sizeof resp->api_version, "%s", x->api_version);
-    snprintf(resp->path_stat, sizeof resp->path_stat, "%s", x->path_stat);
-    if (x->status >= 400) {
-        ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
-        ld_error_where(err, x->method, x->path);
-        ld_xfer_free(x);
-        return -1;
-    }
-    resp->body = x->body.data ? x->body.data : calloc(1, 1);
-    resp->len = x->body.len;
-    x->body.data = NULL;
-    x->body.len = x->body.cap = 0;
-    ld_xfer_free(x);
-    if (!resp->body) {
-        ld_error_set(err, LD_E_NOMEM, "out of memory");
-        return -1;
-    }
-    return 0;
+    return ld_xfer_finish(x, resp, err);
 }
 
 void ld_call_free(ld_call *x) { ld_xfer_free(x); }
@@ -71,6 +51,25 @@ int ld_client_call(ld_client *c, const ld_request *req, ld_response *resp, ld_er
         return -1;
     }
     return ld_call_finish(x, resp, err);
+}
+
+/* Negotiate c's API version now, blocking (a hijacked connection writes its
+ * request by hand and needs the version first). */
+int ld_client_ensure_version(ld_client *c, ld_error *err)
+{
+    if (c->api_version[0])
+        return 0;
+    ld_response resp = {0};
+    if (ld_client_call(c, &ld_ping_request, &resp, err) != 0)
+        return -1;
+    int rc = ld_client_set_version(c, &resp, err);
+    ld_response_free(&resp);
+    return rc;
+}
+
+const char *ld_client_api_version(ld_client *c, ld_error *err)
+{
+    return ld_client_ensure_version(c, err) == 0 ? c->api_version : NULL;
 }
 
 int ld_wait_any(double timeout, const int *fds, int nfds)
@@ -113,11 +112,4 @@ int ld_wait_any(double timeout, const int *fds, int nfds)
         ld_client_collect(c);
     }
     return rc;
-}
-
-void ld_response_free(ld_response *resp)
-{
-    free(resp->body);
-    resp->body = NULL;
-    resp->len = 0;
 }

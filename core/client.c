@@ -1,26 +1,21 @@
-/* client.c - a client: its address, its curl multi handle, its API version.
+/* client.c - a client: its address, its curl multi handle, its API version,
+ * and the one place a request's URL and its connection's curl options are
+ * made.
  *
- * A client is made from DOCKER_HOST (or the caller's address) and negotiates
- * the API version with GET /_ping on first use (LD_API_MIN up to
- * LD_API_MAX), unless the user pinned one. Every live client is on one list,
- * which ld_wait_any (call.c) watches; a client freed while transfers are
- * pending lives on until the last of them is freed (transport.c). TLS
- * settings are resolved here once (tls.c) and applied to every connection.
+ * A client is made from DOCKER_HOST (or the caller's address). Its API version
+ * is pinned by the user or taken from a GET /_ping answer (LD_API_MIN up to
+ * LD_API_MAX), which the transfers send (transport.c, call.c): nothing here
+ * makes a request. Every live client is on one list, which ld_wait_any
+ * (call.c) watches; a client freed while transfers are pending lives on until
+ * the last of them is freed (transport.c). TLS settings are resolved here once
+ * (tls.c) and applied to every connection, a hijacked one included (hijack.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "internal.h"
 
 static ld_client *live_clients;   /* every client not yet freed (one thread) */
-
-double ld_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Strictly "<digits>.<digits>", each at most 4 digits. */
 static int parse_version(const char *v, int *major, int *minor)
@@ -92,12 +87,11 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
     }
     c->timeout = opts->timeout > 0 ? opts->timeout : LD_DEFAULT_TIMEOUT;
     if (c->host.kind != LD_HOST_TCP) {
-        snprintf(c->url_prefix, sizeof c->url_prefix, "http://docker");
+        snprintf(c->authority, sizeof c->authority, "docker");
     } else {
         int v6 = strchr(c->host.hostname, ':') != NULL;
-        snprintf(c->url_prefix, sizeof c->url_prefix, "%s://%s%s%s:%d%s",
-                 c->tls.mode == LD_TLS_ON ? "https" : "http", v6 ? "[" : "", c->host.hostname,
-                 v6 ? "]" : "", c->host.port, c->host.base_path);
+        snprintf(c->authority, sizeof c->authority, "%s%s%s:%d", v6 ? "[" : "",
+                 c->host.hostname, v6 ? "]" : "", c->host.port);
     }
     c->multi = curl_multi_init();
     if (!c->multi) {
@@ -167,31 +161,14 @@ int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err)
 
 const ld_request ld_ping_request = {.method = "GET", .path = "/_ping", .unversioned = 1};
 
-int ld_client_ensure_version(ld_client *c, ld_error *err)
+int ld_build_target(ld_client *c, const ld_request *req, ld_buf *out, ld_error *err)
 {
-    if (c->api_version[0])
-        return 0;
-    ld_response resp = {0};
-    if (ld_client_call(c, &ld_ping_request, &resp, err) != 0)
-        return -1;
-    int rc = ld_client_set_version(c, &resp, err);
-    ld_response_free(&resp);
-    return rc;
-}
-
-const char *ld_client_api_version(ld_client *c, ld_error *err)
-{
-    return ld_client_ensure_version(c, err) == 0 ? c->api_version : NULL;
-}
-
-int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err)
-{
-    int rc = ld_buf_appends(url, c->url_prefix);
+    int rc = ld_buf_appends(out, c->host.kind == LD_HOST_TCP ? c->host.base_path : "");
     if (!req->unversioned)
-        rc |= ld_buf_appendf(url, "/v%s", c->api_version);
-    rc |= ld_buf_appends(url, req->path);
+        rc |= ld_buf_appendf(out, "/v%s", c->api_version);
+    rc |= ld_buf_appends(out, req->path);
     if (req->query && *req->query)
-        rc |= ld_buf_appendf(url, "?%s", req->query);
+        rc |= ld_buf_appendf(out, "?%s", req->query);
     if (rc != 0) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
@@ -201,15 +178,30 @@ int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err
 
 /* How every connection to the engine is made, for the transfers on the
  * multi handle (transport.c) and the hijacked ones (hijack.c) alike: the
- * socket or address, no proxy, http only (https and the TLS files for a
- * TLS client), the connect timeout, and who is calling (the docker CLI
- * sends Docker-Client/<version>, docker-py docker-sdk-python/<version>). */
-void ld_client_connection_options(ld_client *c, CURL *e)
+ * URL, the socket or address, no proxy, http only (https and the TLS files
+ * for a TLS client's transfers), the connect timeout, and who is calling
+ * (the docker CLI sends Docker-Client/<version>, docker-py
+ * docker-sdk-python/<version>). A raw connection is only connected by curl
+ * (CONNECT_ONLY); over TLS its session is tlsconn.c's, so curl speaks plain
+ * TCP to the same address. */
+int ld_client_prepare(ld_client *c, CURL *e, const ld_request *req, int raw, ld_error *err)
 {
+    int tls = c->tls.mode == LD_TLS_ON && !raw;
+    ld_buf url = {0};
+    if (ld_buf_appendf(&url, "%s://%s", tls ? "https" : "http", c->authority) != 0 ||
+        ld_build_target(c, req, &url, err) != 0) {
+        ld_buf_free(&url);
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url.data);   /* curl copies it */
+    ld_buf_free(&url);
+    if (raw)
+        curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->tls.mode == LD_TLS_ON ? "https" : "http");
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, tls ? "https" : "http");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "luadock/" LD_VERSION " (linux)");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, LD_USER_AGENT);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
     if (c->host.kind == LD_HOST_SSH)
         ld_ssh_connection_options(c, e);
@@ -217,8 +209,9 @@ void ld_client_connection_options(ld_client *c, CURL *e)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
     else
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (c->tls.mode == LD_TLS_ON)
+    if (tls)
         ld_tls_connection_options(&c->tls, e);
+    return 0;
 }
 
 ld_client *ld_clients_live(void) { return live_clients; }

@@ -1,24 +1,16 @@
-/* error.c - turning curl results and engine answers into ld_error values.
+/* error.c - ld_error values: their codes, kinds and the engine's error bodies.
  *
  * Classification into API.md's error kinds happens here and only here, so
  * the bindings and the Lua layer never look at status codes themselves.
- * Connection failures are told apart by the OS errno behind them and worded
- * like the docker CLI.
+ * This file is a leaf of the core: it knows no client, connection or
+ * transfer (a curl failure gets its words in curl_error.c).
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "internal.h"
-
-static volatile sig_atomic_t cancel_flag;
-
-void ld_cancel(void) { cancel_flag = 1; }
-void ld_cancel_reset(void) { cancel_flag = 0; }
-int ld_cancel_requested(void) { return cancel_flag != 0; }
 
 void ld_error_clear(ld_error *err)
 {
@@ -134,61 +126,4 @@ void ld_error_from_body(ld_error *err, long status, const char *ctype, const cha
         snprintf(err->message + n, sizeof err->message - n, " (the engine expects TLS: set "
                  "DOCKER_TLS_VERIFY=1 or connect with tls = {...})");
     }
-}
-
-void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
-                        const char *errbuf)
-{
-    const char *addr = c->host.normalized;
-    const char *detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    err->os_errno = (int)os_errno;
-    if (ld_tls_error_from_curl(err, c, rc, detail))
-        return;
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-        if (os_errno == EACCES)
-            ld_error_set(err, LD_E_PERMISSION,
-                         "permission denied while trying to connect to the Docker daemon "
-                         "socket at %s: connect: permission denied (membership of the "
-                         "socket's group is root-equivalent)", addr);
-        else
-            ld_error_set(err, LD_E_CONNECT,
-                         "Cannot connect to the Docker daemon at %s. Is the docker daemon "
-                         "running? (%s)", addr, os_errno ? strerror((int)os_errno) : detail);
-        break;
-    case CURLE_OPERATION_TIMEDOUT:
-        ld_error_set(err, LD_E_TIMEOUT, "timed out talking to the Docker daemon at %s (%s)",
-                     addr, detail);
-        break;
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-        ld_error_set(err, LD_E_TRUNCATED, "the response from %s ended early (%s)", addr,
-                     detail);
-        break;
-    case CURLE_GOT_NOTHING:
-        ld_error_set(err, LD_E_PROTOCOL, "the Docker daemon at %s closed the connection "
-                     "without answering", addr);
-        break;
-    case CURLE_ABORTED_BY_CALLBACK:
-        ld_error_set(err, LD_E_CANCELED, "canceled");
-        break;
-    case CURLE_SEND_ERROR:
-        ld_error_set(err, LD_E_CONNECT, "lost the connection to the Docker daemon at %s (%s)",
-                     addr, detail);
-        break;
-    case CURLE_READ_ERROR:
-        ld_error_set(err, LD_E_IO, "could not read the request body (%s)", detail);
-        break;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        ld_error_set(err, LD_E_PROTOCOL, "malformed response from %s (%s)", addr, detail);
-        break;
-    default:
-        ld_error_set(err, LD_E_CONNECT, "error talking to the Docker daemon at %s (%s)", addr,
-                     detail);
-        break;
-    }
-    if (c->host.kind == LD_HOST_SSH)
-        ld_ssh_explain(c, rc, err);   /* what ssh itself said */
 }

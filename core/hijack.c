@@ -9,7 +9,10 @@
  * already belong to the stream. While stdin is written, output that arrives
  * is buffered so that a process echoing its input cannot deadlock us. Reads
  * try the connection before polling the socket: TLS may hold decrypted bytes
- * the socket no longer shows.
+ * the socket no longer shows. The URL, request-target and curl options are
+ * client.c's, the same as every transfer's, so the two ways to reach the
+ * engine cannot drift apart. It calls down only (call.c for the API version,
+ * client.c, tlsconn.c); stream_transfer.c calls it for reads and closes.
  */
 #include <errno.h>
 #include <poll.h>
@@ -185,28 +188,21 @@ static int parse_headers(ld_stream *s, long header_len, ld_error *err)
     return 0;
 }
 
-static int connect_raw(ld_stream *s, double until, ld_error *err)
+static int connect_raw(ld_stream *s, const ld_request *req, double until, ld_error *err)
 {
     ld_client *c = s->client;
-    int tls = c->tls.mode == LD_TLS_ON;
-    char url[600];
-    /* a TLS client's hijack: curl makes the TCP connection, tlsconn.c the rest */
-    snprintf(url, sizeof url, "%s%s/", tls ? "http" : "", c->url_prefix + (tls ? 5 : 0));
     s->raw = curl_easy_init();
     if (!s->raw) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
     }
-    curl_easy_setopt(s->raw, CURLOPT_URL, url);
-    curl_easy_setopt(s->raw, CURLOPT_CONNECT_ONLY, 1L);
-    ld_client_connection_options(c, s->raw);
-    if (tls)
-        curl_easy_setopt(s->raw, CURLOPT_PROTOCOLS_STR, "http");
+    if (ld_client_prepare(c, s->raw, req, 1, err) != 0)
+        return -1;
     curl_easy_setopt(s->raw, CURLOPT_ERRORBUFFER, s->errbuf);
     CURLcode rc = curl_easy_perform(s->raw);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(s->raw, CURLINFO_ACTIVESOCKET, &s->fd);
-        if (tls)
+        if (c->tls.mode == LD_TLS_ON)
             rc = ld_tlsconn_open(c, s->fd, until > 0 ? until : ld_now() + c->timeout,
                                  s->shielded, &s->tls, s->errbuf, sizeof s->errbuf);
     }
@@ -217,6 +213,46 @@ static int connect_raw(ld_stream *s, double until, ld_error *err)
         return fail_where(s, err);
     }
     return 0;
+}
+
+/* The request as curl would write it: the same request-target
+ * (ld_build_target), Host (the URL's authority) and User-Agent, plus the
+ * upgrade the engine needs to keep the connection both ways. */
+static int request_head(ld_client *c, const ld_request *req, ld_buf *head, ld_error *err)
+{
+    int rc = ld_buf_appendf(head, "%s ", req->method);
+    if (rc != 0 || ld_build_target(c, req, head, err) != 0) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    rc |= ld_buf_appendf(head, " HTTP/1.1\r\nHost: %s\r\nUser-Agent: " LD_USER_AGENT "\r\n"
+                         "Connection: Upgrade\r\nUpgrade: tcp\r\n", c->authority);
+    if (req->body)
+        rc |= ld_buf_appendf(head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                             req->content_type ? req->content_type : "application/json",
+                             req->body_len);
+    else
+        rc |= ld_buf_appends(head, "Content-Length: 0\r\n");
+    for (const char *const *h = req->headers; h && *h; h++)
+        rc |= ld_buf_appendf(head, "%s\r\n", *h);
+    rc |= ld_buf_appends(head, "\r\n");
+    if (req->body)
+        rc |= ld_buf_append(head, req->body, req->body_len);
+    if (rc != 0) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* A hijacked stream that never reached its caller: ld_stream_close's work
+ * for it, done here so that this file never calls up into
+ * stream_transfer.c. */
+static void hijack_free(ld_stream *s)
+{
+    ld_hijack_close(s);
+    ld_buf_free(&s->pending);
+    free(s);
 }
 
 int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, ld_error *err)
@@ -239,32 +275,13 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     double until = timeout > 0 ? ld_now() + timeout : 0;
     if (req->deadline > 0 && (until == 0 || ld_now() + req->deadline < until))
         until = ld_now() + req->deadline;   /* a shielded clean-up's bound, for one */
-    const char *host = c->host.kind == LD_HOST_UNIX ? "docker" : c->host.hostname;
-    int rc = ld_buf_appendf(&head, "%s %s/v%s%s%s%s HTTP/1.1\r\nHost: %s\r\n"
-                            "User-Agent: luadock/" LD_VERSION " (linux)\r\n"
-                            "Connection: Upgrade\r\nUpgrade: tcp\r\n", req->method,
-                            c->host.kind == LD_HOST_TCP ? c->host.base_path : "",
-                            c->api_version, req->path, req->query ? "?" : "",
-                            req->query ? req->query : "", host);
-    if (req->body)
-        rc |= ld_buf_appendf(&head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                             req->content_type ? req->content_type : "application/json",
-                             req->body_len);
-    else
-        rc |= ld_buf_appends(&head, "Content-Length: 0\r\n");
-    for (const char *const *h = req->headers; h && *h; h++)
-        rc |= ld_buf_appendf(&head, "%s\r\n", *h);
-    rc |= ld_buf_appends(&head, "\r\n");
-    if (req->body)
-        rc |= ld_buf_append(&head, req->body, req->body_len);
     long header_len = -1;
-    if (rc != 0)
-        ld_error_set(err, LD_E_NOMEM, "out of memory");
-    else if (connect_raw(s, until, err) == 0 && send_all(s, head.data, head.len, until, err) == 0)
+    if (request_head(c, req, &head, err) == 0 && connect_raw(s, req, until, err) == 0 &&
+        send_all(s, head.data, head.len, until, err) == 0)
         header_len = read_headers(s, until, err);
     ld_buf_free(&head);
     if (header_len < 0 || parse_headers(s, header_len, err) != 0) {
-        ld_stream_close(s);
+        hijack_free(s);
         return -1;
     }
     if (s->status != 101 && s->status != 200) {
@@ -277,7 +294,7 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
         const char *body = s->pending.data ? s->pending.data : "";
         ld_error_from_body(err, s->status, s->content_type, body, s->pending.len);
         ld_error_where(err, req->method, req->path);
-        ld_stream_close(s);
+        hijack_free(s);
         return -1;
     }
     *out = s;

@@ -3,6 +3,18 @@
  * The client and transfer structures live here so that transport.c (curl
  * multi transfers) and hijack.c (raw bidirectional connections) can share
  * them. Nothing here may depend on Lua.
+ *
+ * Calls go one way, down this list (a file calls only files listed before it
+ * or its own level), and the declarations below follow it:
+ *   leaves      clock.c cancel.c buf.c base64.c error.c request.c decode.c
+ *               docker_host.c ops.c and the area tables; process.c
+ *   connection  tls.c tlsconn.c ssh.c, then curl_error.c (their failures' words)
+ *   client      client.c: address, version, URL and curl options of a request
+ *   transfer    transport.c: one transfer on the multi handle
+ *   call        call.c: whole calls, the blocking version ping, ld_wait_any
+ *   hijack      hijack.c: raw two-way connections (attach/exec stdin)
+ *   stream      stream_transfer.c: ld_stream_*, over a transfer or a hijack
+ * (archive.c and dockerignore.c are a module of their own, beside these.)
  */
 #ifndef LUADOCK_INTERNAL_H
 #define LUADOCK_INTERNAL_H
@@ -17,7 +29,7 @@ struct ld_client {
     double timeout;
     char api_version[16];      /* "" until negotiated or pinned */
     int pinned;                /* api_version came from the user */
-    char url_prefix[512];      /* "http://docker" or "http(s)://host:port/base" */
+    char authority[300];       /* the URL's host[:port]: "docker" (unix, ssh) or "host:port" */
     ld_tls_opts tls;           /* mode LD_TLS_ON with the files in use, else LD_TLS_OFF */
     struct ld_client *next_live;   /* the list ld_wait_any watches */
     int xfers;                 /* transfers not yet freed: they keep it alive */
@@ -79,6 +91,12 @@ struct ld_stream {
 #define LD_STREAM_HIGH_WATER ((size_t)1 << 20)  /* pause a stream holding this much */
 
 
+/* ---- leaves ---- */
+
+/* error.c: an error status's body ({"message": ...}, text or nothing) */
+void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,
+                        size_t len);
+
 /* request.c: a request kept while the API version is negotiated ahead of
  * it (every string copied; free with ld_saved_free). */
 typedef struct ld_saved_request {
@@ -90,32 +108,7 @@ typedef struct ld_saved_request {
 ld_saved_request *ld_save_request(const ld_request *req);
 void ld_saved_free(ld_saved_request *sr);
 
-/* client.c */
-ld_client *ld_clients_live(void);              /* first of the live list (next_live) */
-void ld_client_destroy(ld_client *c);          /* frees now; see ld_client_free */
-extern const ld_request ld_ping_request;       /* GET /_ping, unversioned */
-/* Take the API version from a GET /_ping response. */
-int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err);
-int ld_client_ensure_version(ld_client *c, ld_error *err);   /* blocking GET /_ping */
-int ld_build_url(ld_client *c, const ld_request *req, ld_buf *url, ld_error *err);
-/* Set how e connects to c's engine (address, protocols, timeout, User-Agent). */
-void ld_client_connection_options(ld_client *c, CURL *e);
-
-/* transport.c */
-int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
-                  ld_error *err);
-/* Drive the client's transfers for up to `wait` seconds (<0 forever) or until
- * `x` has news (headers, body bytes, completion). Returns 0 or -1 (err). */
-int ld_xfer_step(ld_xfer *x, double wait, ld_error *err);
-/* Turn a finished or failed transfer into an ld_error. Returns 0 if fine. */
-int ld_xfer_check(ld_xfer *x, ld_error *err);
-/* Mark the client's finished transfers done (after curl_multi_perform). */
-void ld_client_collect(ld_client *c);
-void ld_xfer_free(ld_xfer *x);
-
-/* hijack.c: the raw side of ld_stream_read and ld_stream_close */
-ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
-void ld_hijack_close(ld_stream *s);
+/* ---- connection ---- */
 
 /* tls.c */
 int ld_tls_wanted(const ld_tls_opts *o);       /* 1: these options turn TLS on */
@@ -161,10 +154,46 @@ void ld_ssh_explain(ld_client *c, CURLcode rc, ld_error *err);
 /* The client's share of its ssh state (after curl_multi_cleanup). */
 void ld_ssh_release(struct ld_ssh *s);
 
-/* error.c */
-void ld_error_from_body(ld_error *err, long status, const char *ctype, const char *body,
-                        size_t len);
+/* curl_error.c: a failed transfer or connection of c in the docker CLI's words */
 void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
                         const char *errbuf);
+
+/* ---- client, transfer, call, hijack ---- */
+
+/* client.c */
+#define LD_USER_AGENT "luadock/" LD_VERSION " (linux)"
+ld_client *ld_clients_live(void);              /* first of the live list (next_live) */
+void ld_client_destroy(ld_client *c);          /* frees now; see ld_client_free */
+extern const ld_request ld_ping_request;       /* GET /_ping, unversioned */
+/* Take the API version from a GET /_ping response. */
+int ld_client_set_version(ld_client *c, const ld_response *resp, ld_error *err);
+/* Append req's request-target: [tcp base path][/v<version>]<path>[?query]. */
+int ld_build_target(ld_client *c, const ld_request *req, ld_buf *out, ld_error *err);
+/* Point e at req on c's engine: its URL and how it connects (address,
+ * protocols, TLS, timeout, User-Agent). raw: curl only connects
+ * (CONNECT_ONLY) and a TLS session is the caller's (hijack.c). */
+int ld_client_prepare(ld_client *c, CURL *e, const ld_request *req, int raw, ld_error *err);
+
+/* transport.c */
+int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **out,
+                  ld_error *err);
+/* Drive the client's transfers for up to `wait` seconds (<0 forever) or until
+ * `x` has news (headers, body bytes, completion). Returns 0 or -1 (err). */
+int ld_xfer_step(ld_xfer *x, double wait, ld_error *err);
+/* Turn a finished or failed transfer into an ld_error. Returns 0 if fine. */
+int ld_xfer_check(ld_xfer *x, ld_error *err);
+/* Mark the client's finished transfers done (after curl_multi_perform). */
+void ld_client_collect(ld_client *c);
+/* A finished transfer's response, or its failure (an error status's body
+ * worded by error.c); frees x either way. ld_call_finish is this. */
+int ld_xfer_finish(ld_xfer *x, ld_response *resp, ld_error *err);
+void ld_xfer_free(ld_xfer *x);
+
+/* call.c: negotiate c's API version now, blocking (GET /_ping) */
+int ld_client_ensure_version(ld_client *c, ld_error *err);
+
+/* hijack.c: the raw side of ld_stream_read and ld_stream_close */
+ssize_t ld_hijack_read(ld_stream *s, char *buf, size_t n, double timeout, ld_error *err);
+void ld_hijack_close(ld_stream *s);
 
 #endif

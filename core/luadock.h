@@ -68,7 +68,7 @@ void ld_cancel(void);
 void ld_cancel_reset(void);
 int ld_cancel_requested(void);
 
-double ld_now(void);   /* monotonic seconds */
+double ld_now(void);   /* monotonic seconds (clock.c) */
 
 /* ---- growable buffer and query encoding ------------------------------ */
 

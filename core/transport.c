@@ -4,8 +4,11 @@
  * ld_xfer_start sets a transfer up without waiting (a client without an API
  * version first sends GET /_ping in the same transfer); ld_xfer_step drives
  * it for a bounded time and enforces the response-header timeout, deadlines
- * and ld_cancel(). Callbacks only record; nothing here may longjmp or yield
- * across curl. Whole calls and the event loop's wait are in call.c.
+ * and ld_cancel(); ld_xfer_finish turns a finished one into a response.
+ * Callbacks only record; nothing here may longjmp or yield across curl. The
+ * URL and the connection's options are client.c's (ld_client_prepare). It
+ * calls only down (client.c, curl_error.c, request.c): whole calls and the
+ * event loop's wait are call.c's, above it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,13 +120,13 @@ static int set_body(ld_xfer *x, const ld_request *req, ld_error *err)
     return h ? 0 : -1;
 }
 
-static int set_options(ld_xfer *x, const ld_request *req, const char *url, ld_error *err)
+static int set_options(ld_xfer *x, const ld_request *req, ld_error *err)
 {
     ld_client *c = x->client;
     CURL *e = x->easy;
-    curl_easy_setopt(e, CURLOPT_URL, url);
+    if (ld_client_prepare(c, e, req, 0, err) != 0)
+        return -1;
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    ld_client_connection_options(c, e);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -161,7 +164,6 @@ static int set_options(ld_xfer *x, const ld_request *req, const char *url, ld_er
 static int xfer_send(ld_xfer *x, const ld_request *req, ld_error *err)
 {
     ld_client *c = x->client;
-    ld_buf url = {0};
     if (c->idle) {
         x->easy = c->idle;
         c->idle = NULL;
@@ -169,16 +171,13 @@ static int xfer_send(ld_xfer *x, const ld_request *req, ld_error *err)
     } else {
         x->easy = curl_easy_init();
     }
-    if (!x->easy || ld_build_url(c, req, &url, err) != 0 ||
-        set_options(x, req, url.data, err) != 0 ||
+    if (!x->easy || set_options(x, req, err) != 0 ||
         curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
         if (err->code == LD_OK)
             ld_error_set(err, LD_E_NOMEM, "could not start the request");
         ld_error_where(err, req->method, req->path);
-        ld_buf_free(&url);
         return -1;
     }
-    ld_buf_free(&url);
     return 0;
 }
 
@@ -301,7 +300,7 @@ static int negotiate_step(ld_xfer *x, double wait, ld_error *err)
     ld_response resp;
     x->ping = NULL;
     if (rc == 0)
-        rc = ld_call_finish(ping, &resp, err);   /* frees ping */
+        rc = ld_xfer_finish(ping, &resp, err);   /* frees ping */
     else
         ld_xfer_free(ping);
     if (rc == 0) {
@@ -338,6 +337,42 @@ int ld_xfer_check(ld_xfer *x, ld_error *err)
     }
     ld_error_where(err, x->method, x->path);
     return -1;
+}
+
+int ld_xfer_finish(ld_xfer *x, ld_response *resp, ld_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    if (ld_xfer_check(x, err) != 0) {
+        ld_xfer_free(x);
+        return -1;
+    }
+    resp->status = x->status;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", x->content_type);
+    snprintf(resp->api_version, sizeof resp->api_version, "%s", x->api_version);
+    snprintf(resp->path_stat, sizeof resp->path_stat, "%s", x->path_stat);
+    if (x->status >= 400) {
+        ld_error_from_body(err, x->status, x->content_type, x->body.data, x->body.len);
+        ld_error_where(err, x->method, x->path);
+        ld_xfer_free(x);
+        return -1;
+    }
+    resp->body = x->body.data ? x->body.data : calloc(1, 1);
+    resp->len = x->body.len;
+    x->body.data = NULL;
+    x->body.len = x->body.cap = 0;
+    ld_xfer_free(x);
+    if (!resp->body) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void ld_response_free(ld_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->len = 0;
 }
 
 void ld_xfer_free(ld_xfer *x)

@@ -100,6 +100,24 @@ static int l_parse_host(lua_State *L)
 }
 
 /* core.cancel() / core.cancel_reset() */
+/* core.error_kind(code, message[, "registry"]) -> kind. code: an HTTP status,
+ * a code name ("CONNECT", ...) or nil (an error event inside a stream). The
+ * kind is core/error.c's decision; Lua only reads it. */
+static int l_error_kind(lua_State *L)
+{
+    static const char *const contexts[] = {"engine", "registry", NULL};
+    ld_errcode code = LD_E_HTTP;
+    long status = 0;
+    if (lua_isinteger(L, 1))
+        status = (long)lua_tointeger(L, 1);
+    else if (!lua_isnoneornil(L, 1))
+        code = ld_error_code_from_name(luaL_checkstring(L, 1));
+    const char *message = luaL_optstring(L, 2, "");
+    int registry = luaL_checkoption(L, 3, "engine", contexts) == 1;
+    lua_pushstring(L, ld_error_kind_of(code, status, message, registry ? LD_KIND_REGISTRY : 0));
+    return 1;
+}
+
 static int l_cancel(lua_State *L) { (void)L; ld_cancel(); return 0; }
 static int l_cancel_reset(lua_State *L) { (void)L; ld_cancel_reset(); return 0; }
 
@@ -230,7 +248,7 @@ int luaopen_luadock_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"clock", l_clock},         {"sleep", l_sleep},
-        {"parse_host", l_parse_host}, {"cancel", l_cancel},
+        {"parse_host", l_parse_host}, {"error_kind", l_error_kind}, {"cancel", l_cancel},
         {"cancel_reset", l_cancel_reset}, {"pid", l_pid},
         {"pid_alive", l_pid_alive}, {"hostname", l_hostname}, {"isatty", l_isatty},
         {"term_width", l_term_width},

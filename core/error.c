@@ -1,7 +1,9 @@
-/* error.c - ld_error values: their codes, kinds and the engine's error bodies.
+/* error.c - ld_error values, and the one place that decides their kinds.
  *
- * Classification into API.md's error kinds happens here and only here, so
- * the bindings and the Lua layer never look at status codes themselves.
+ * Every error kind of API.md is decided by ld_error_kind_of: the bindings
+ * and the Lua layer read the kind it gives (core.error_kind for the text of
+ * a failure that arrives inside a stream) and never look at status codes or
+ * messages themselves, so the C and the Lua sides cannot disagree again.
  * This file is a leaf of the core: it knows no client, connection or
  * transfer (a curl failure gets its words in curl_error.c).
  */
@@ -57,12 +59,35 @@ const char *ld_error_code_name(ld_errcode code)
 
 static int mentions(const char *text, const char *word)
 {
-    return strcasestr(text, word) != NULL;
+    return text && strcasestr(text, word) != NULL;
 }
 
-const char *ld_error_kind(const ld_error *err)
+static int mentions_any(const char *text, const char *const *words)
 {
-    switch (err->code) {
+    for (; *words; words++)
+        if (mentions(text, *words))
+            return 1;
+    return 0;
+}
+
+/* A registry's refusal of credentials (or of their absence). These words are
+ * never the engine's own, whatever status the engine wraps them in. */
+static const char *const refusal_words[] = {"unauthorized", "authentication required", NULL};
+/* A registry's denial that the engine passes on as its own failure (a 500,
+ * or an error event in a push): auth too, but only when the status does not
+ * name the failure already. The engine answers a pull of a repository that
+ * may not exist with 404 "... denied: requested access to the resource is
+ * denied": it judged that not_found, and so do we. */
+static const char *const denial_words[] = {"no basic auth credentials",
+                                           "access to the resource is denied", NULL};
+/* A registry call's failure that says the image is not there (the engine
+ * reports many as 500s or as error events, so the text is all there is). */
+static const char *const missing_words[] = {"manifest unknown", "not found", "does not exist",
+                                            "no such image", NULL};
+
+const char *ld_error_kind_of(ld_errcode code, long status, const char *message, int flags)
+{
+    switch (code) {
     case LD_E_CONNECT: return "connection";
     case LD_E_PERMISSION: return "permission";
     case LD_E_TIMEOUT: return "timeout";
@@ -72,22 +97,49 @@ const char *ld_error_kind(const ld_error *err)
     case LD_E_API_VERSION: return "api_version";
     case LD_E_TLS: return "tls";
     case LD_E_ARG: return "bad_request";
-    case LD_E_IO: case LD_E_NOMEM: case LD_OK: return "server";
+    case LD_E_IO: return "io";   /* a local file: API.md's io */
+    case LD_E_NOMEM: case LD_OK: return "server";
     case LD_E_HTTP: break;
     }
-    /* The engine reports registry auth failures as 500 (seen on 20.10). */
-    if (err->status == 401 || mentions(err->message, "unauthorized") ||
-        mentions(err->message, "authentication required"))
+    if (status == 401 || mentions_any(message, refusal_words))
         return "auth";
-    if (err->status == 400 && mentions(err->message, "client version"))
+    if (status == 400 && mentions(message, "client version"))
         return "api_version";
-    switch (err->status) {
-    case 404: return "not_found";
-    case 409: return "conflict";
-    case 400: return "bad_request";
-    case 403: return "permission";
-    default: return err->status >= 500 ? "server" : "bad_request";
+    /* The Engine's 403 is "forbidden": a permission (an authorization plugin
+     * said no), except for the one refusal that is about state, removing a
+     * network that still has endpoints, which the docker CLI calls a
+     * conflict. A registry's denial inside a 403 is auth (below). */
+    if (status == 403 && mentions(message, "active endpoints"))
+        return "conflict";
+    const char *kind;
+    switch (status) {
+    case 404: kind = "not_found"; break;
+    case 409: kind = "conflict"; break;
+    case 403: kind = "permission"; break;
+    case 0: kind = "server"; break;   /* an error event inside a 200 stream */
+    default: kind = status >= 500 ? "server" : "bad_request"; break;
     }
+    if (strcmp(kind, "not_found") == 0 || strcmp(kind, "conflict") == 0)
+        return kind;
+    if (mentions_any(message, denial_words))
+        return "auth";
+    if ((flags & LD_KIND_REGISTRY) && strcmp(kind, "permission") != 0 &&
+        mentions_any(message, missing_words))
+        return "not_found";
+    return kind;
+}
+
+const char *ld_error_kind(const ld_error *err)
+{
+    return ld_error_kind_of(err->code, err->status, err->message, 0);
+}
+
+ld_errcode ld_error_code_from_name(const char *name)
+{
+    for (int c = LD_OK; c <= LD_E_TLS; c++)
+        if (name && strcmp(name, ld_error_code_name((ld_errcode)c)) == 0)
+            return (ld_errcode)c;
+    return LD_E_PROTOCOL;   /* not a core code: nothing the core could make sense of */
 }
 
 /* The engine's error body is {"message": "..."} JSON, plain text for a few

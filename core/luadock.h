@@ -52,10 +52,23 @@ typedef struct ld_error {
 
 /* The API.md error kind for an error: "not_found", "conflict", "bad_request",
  * "server", "connection", "permission", "timeout", "api_version", "auth",
- * "protocol", "truncated", "canceled", "tls". Never NULL. */
+ * "protocol", "truncated", "canceled", "tls", "io". Never NULL.
+ * Same as ld_error_kind_of(err->code, err->status, err->message, 0). */
 const char *ld_error_kind(const ld_error *err);
+
+/* ld_error_kind_of flag: the failure is a registry call's (pull, push, build,
+ * an error event of their progress streams), whose text alone tells that an
+ * image is missing ("manifest unknown", "not found", ...). */
+#define LD_KIND_REGISTRY 1
+/* The kind of a failure known by its code, HTTP status and text; status 0
+ * with LD_E_HTTP is the engine's error event inside a 200 stream. The one
+ * place kinds are decided (a 403 is "permission", a registry's refusal of
+ * credentials "auth"); see error.c. Never NULL. */
+const char *ld_error_kind_of(ld_errcode code, long status, const char *message, int flags);
 /* A stable name for the code: "HTTP", "CONNECT", "PERMISSION", "TIMEOUT", ... */
 const char *ld_error_code_name(ld_errcode code);
+/* The code ld_error_code_name names; LD_E_PROTOCOL for a name it never gives. */
+ld_errcode ld_error_code_from_name(const char *name);
 void ld_error_set(ld_error *err, ld_errcode code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ld_error_clear(ld_error *err);

@@ -3,8 +3,10 @@
 -- values with metatable docker.Error and fields kind, status, message, method,
 -- path (plus code, and for kind "exit" the run's exit_code, stdout, stderr).
 -- Argument mistakes are not Errors: they are ordinary Lua errors (see util).
--- This module must not talk to the engine itself.
+-- Kinds are core's (detail.kind, or core.error_kind): this module reads them
+-- and never decides one. It must not talk to the engine itself.
 
+local core = require "luadock.core"
 local util = require "luadock.util"
 util.mark()
 
@@ -29,21 +31,6 @@ end
 
 M.Error = Error
 
--- core's stable codes -> API.md kinds, for failures that come without detail.
-local code_kinds = {
-  CONNECT = "connection", PERMISSION = "permission", TIMEOUT = "timeout",
-  PROTOCOL = "protocol", TRUNCATED = "truncated", CANCELED = "canceled",
-  API_VERSION = "api_version", TOO_LARGE = "protocol", IO = "io", TLS = "tls",
-}
-
-local function status_kind(status)
-  if status == 404 then return "not_found" end
-  if status == 409 then return "conflict" end
-  if status == 401 or status == 403 then return "auth" end
-  if status and status >= 500 then return "server" end
-  return "bad_request"
-end
-
 function M.new(t)
   return setmetatable(t, Error)
 end
@@ -57,12 +44,8 @@ function M.from_core(msg, code, detail)
   detail = type(detail) == "table" and detail or {}
   local status = detail.status
   if status == nil and math.type(code) == "integer" then status = code end
-  local kind = detail.kind
-  if not kind then
-    kind = code_kinds[code] or (status and status_kind(status)) or "protocol"
-  end
   return setmetatable({
-    kind = kind,
+    kind = detail.kind or core.error_kind(code, msg),
     status = status,
     message = detail.message or msg,
     method = detail.method,

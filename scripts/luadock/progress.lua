@@ -1,40 +1,34 @@
 -- luadock.progress: reading the JSON progress streams of pull, push, build,
 -- import and load, whose failures arrive inside a 200 response as an
--- {"error", "errorDetail"} event, and naming the kind of a registry failure
--- from its text (the engine reports most of them as 500s or in the stream, so
--- the text is all there is to go by). It must not open requests itself.
+-- {"error", "errorDetail"} event. The kind of a registry failure comes from
+-- its text (the engine reports most of them as 500s or in the stream), read
+-- through core.error_kind: core/error.c decides it, never this module. It must
+-- not open requests itself.
 
+local core = require "luadock.core"
 local errors = require "luadock.errors"
 local util = require "luadock.util"
 util.mark()
 
 local M = {}
 
--- "auth", "not_found" or `default`, from an engine or registry message.
-function M.kind_of(message, default)
-  local m = tostring(message):lower()
-  if m:find("unauthorized", 1, true) or m:find("authentication required", 1, true)
-    or m:find("no basic auth credentials", 1, true) or m:find("access to the resource is denied", 1, true) then
-    return "auth"
-  end
-  if m:find("manifest unknown", 1, true) or m:find("not found", 1, true)
-    or m:find("does not exist", 1, true) or m:find("no such image", 1, true) then
-    return "not_found"
-  end
-  return default
+-- The kind core gives the text of a registry call's failure (an error event
+-- carries no status): "auth", "not_found" or "server".
+function M.kind_of(message)
+  return core.error_kind(nil, tostring(message), "registry")
 end
 
--- Raise core's failure of a registry call, with the kind its text tells.
+-- Raise core's failure of a registry call, with the kind core gives it as one.
 function M.raise_core(msg, code, detail)
   local e = errors.from_core(msg, code, detail)
-  if e.kind == "server" or e.kind == "bad_request" then e.kind = M.kind_of(e.message, e.kind) end
+  e.kind = core.error_kind(code, tostring(e.message), "registry")
   errors.raise(e)
 end
 
 -- Read a progress stream to its end. Every event but an error goes to
 -- on_progress (when given); an error event closes the stream and raises a
 -- docker.Error with the engine's message, its kind from classify(message)
--- (default: kind_of(message, "server")). `where` = { method=, path= }.
+-- (default: kind_of(message)). `where` = { method=, path= }.
 -- Returns the events' `aux` values in order.
 function M.drain(s, on_progress, where, classify)
   local aux = {}
@@ -49,7 +43,7 @@ function M.drain(s, on_progress, where, classify)
         local m = type(v.errorDetail) == "table" and v.errorDetail.message or v.error
         m = tostring(m or "the engine reported an error")
         s:close()
-        local kind = classify and classify(m) or M.kind_of(m, "server")
+        local kind = classify and classify(m) or M.kind_of(m)
         errors.throw(kind, m, { method = where.method, path = where.path })
       end
       if v.aux ~= nil then aux[#aux + 1] = v.aux end

@@ -3,8 +3,9 @@
  * Each test file is one program: it includes this header once, calls the CHECK
  * macros (which count passes and failures, print "file:line: ..." for a failure
  * and carry on), and ends main with CHECK_DONE(), which prints the closing
- * "N passed, N failed" line and returns 1 from main if anything failed. It holds
- * no test logic of its own and must stay usable from plain C11 without Lua.
+ * "N passed, N failed" line and returns 1 from main if anything failed or
+ * nothing was checked. It holds no test logic of its own and must stay usable
+ * from plain C11 without Lua.
  */
 #ifndef LUADOCK_CHECK_H
 #define LUADOCK_CHECK_H
@@ -64,12 +65,16 @@ static int check_failed_ __attribute__((unused));
                          #a, #b, check_al_, check_bl_);                         \
     } while (0)
 
-/* CHECK_DONE(): the last statement of main; returns 1 from it on any failure. */
+/* CHECK_DONE(): the last statement of main; returns 1 from it on any failure,
+ * and also when no check ran at all: a program whose checks were all skipped
+ * (a loop over an empty table, an early return left in) has tested nothing. */
 #define CHECK_DONE()                                                            \
     do {                                                                        \
         printf("%d passed, %d failed\n", check_passed_, check_failed_);         \
+        if (check_passed_ + check_failed_ == 0)                                 \
+            fprintf(stderr, "%s: no check ran\n", __FILE__);                    \
         fflush(stdout);                                                         \
-        return check_failed_ ? 1 : 0;                                           \
+        return check_failed_ || check_passed_ == 0 ? 1 : 0;                     \
     } while (0)
 
 #endif

@@ -454,6 +454,9 @@ static int l_op(lua_State *L)
     char err[300];
     int body_arg = op->body != LD_BODY_NONE ? arg++ : 0;
     int query_arg = arg++;
+    /* arguments not given become nils, so that what is pushed below (the
+     * request's holder, the results) is never read as an argument */
+    lua_settop(L, arg);
     callopts o;
     read_callopts(L, arg, op, &o);
     double shield_end;

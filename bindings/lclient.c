@@ -374,6 +374,7 @@ static int open_k(lua_State *L, int status, lua_KContext ctx)
  * coroutine that waits in it). */
 typedef struct lcall {
     ld_call *call;
+    ld_lua_owned done;     /* the response (and its tree) once the call hands it over */
     int turn_given;        /* yielded at least once (fairness, see call_k) */
     char method[8];
     char path[512];
@@ -384,6 +385,7 @@ static int l_call_close(lua_State *L)
     lcall *p = luaL_checkudata(L, 1, LD_CALL_MT);
     ld_call_free(p->call);
     p->call = NULL;
+    ld_lua_owned_free(&p->done);
     return 0;
 }
 
@@ -415,23 +417,20 @@ static int call_k(lua_State *L, int status, lua_KContext ctx)
         p->call = NULL;
         return ld_lua_push_error(L, &err);
     }
-    /* the response's holder exists before the call hands the response over */
-    ld_lua_owned *own = ld_lua_owned_push(L);
+    /* the response goes straight into the call's userdata (p->done), which
+     * frees it however this ends */
     ld_call *x = p->call;
     p->call = NULL;
-    if (ld_call_finish(x, &own->resp, &err) != 0) {
-        ld_lua_owned_free(own);
+    if (ld_call_finish(x, &p->done.resp, &err) != 0)
         return ld_lua_push_error(L, &err);
-    }
-    return push_response(L, op, own, p->method, p->path);
+    return push_response(L, op, &p->done, p->method, p->path);
 }
 
 /* Start an ordinary call; the request may be freed once this returns 0. */
 static int start_call(lua_State *L, ld_client *c, ld_request *req, ld_error *err)
 {
     lcall *p = lua_newuserdatauv(L, sizeof *p, 0);
-    p->call = NULL;
-    p->turn_given = 0;
+    memset(p, 0, sizeof *p);
     luaL_setmetatable(L, LD_CALL_MT);
     snprintf(p->method, sizeof p->method, "%s", req->method);
     snprintf(p->path, sizeof p->path, "%s", req->path);

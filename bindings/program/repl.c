@@ -11,7 +11,7 @@
  * Without that module the REPL still works, reading plain lines, after one
  * note saying so.
  * Ctrl-C at a prompt drops the line being typed; Ctrl-C while a statement
- * runs is host.c's business (ld_host_docall). Without a terminal, lines are
+ * runs is main.c's business (ld_host_docall). Without a terminal, lines are
  * read plainly and there is no history. Nothing here may longjmp across
  * libedit: Lua runs only under lua_pcall.
  */

@@ -1,6 +1,9 @@
-/* larchive.c - tar archives, host path kinds and .dockerignore matching for
- * luadock.core: core.tar, core.untar, core.path_type and core.ignore_match
- * over core/archive.c and core/dockerignore.c.
+/* larchive.c - the module luadock.core_tar: tar archives, host path kinds and
+ * .dockerignore matching (tar, untar, path_type, ignore_match) over
+ * core/tar/. It is a module of its own, loaded on first use through
+ * core.tar & co. (lcore.c), so that only a program that makes or reads a tar
+ * maps libarchive. It must not use any binding but lowned.c (it is linked
+ * without the rest of luadock.core).
  *
  * Thin like the other bindings: check the arguments, fill the core's
  * options, call it, push the result. Pattern lists are checked here so a bad
@@ -80,15 +83,15 @@ static int l_tar(lua_State *L)
         opts.keep_root = lua_toboolean(L, -1);
         opts.name = opt_segment(L, 2, "name", "tar", 2, 0);
     }
-    ld_buf out = {0};
+    ld_lua_owned *own = ld_lua_owned_push(L);
     ld_error err;
     ld_error_clear(&err);
-    if (ld_tar_create(path, &opts, &out, &err) != 0) {
-        ld_buf_free(&out);
+    if (ld_tar_create(path, &opts, &own->a, &err) != 0) {
+        ld_lua_owned_free(own);
         return ld_lua_push_error(L, &err);
     }
-    lua_pushlstring(L, out.data, out.len);
-    ld_buf_free(&out);
+    lua_pushlstring(L, own->a.data, own->a.len);
+    ld_lua_owned_free(own);
     return 1;
 }
 
@@ -145,19 +148,19 @@ static int l_path_type(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     int follow = lua_toboolean(L, 2);
     ld_path_kind kind;
-    ld_buf real = {0};
+    ld_lua_owned *own = ld_lua_owned_push(L);
     ld_error err;
     ld_error_clear(&err);
-    if (ld_path_stat(path, follow, &kind, follow ? &real : NULL, &err) != 0) {
-        ld_buf_free(&real);
+    if (ld_path_stat(path, follow, &kind, follow ? &own->a : NULL, &err) != 0) {
+        ld_lua_owned_free(own);
         return ld_lua_push_error(L, &err);
     }
     lua_pushstring(L, names[kind]);
-    if (real.data)
-        lua_pushlstring(L, real.data, real.len);
+    if (own->a.data)
+        lua_pushlstring(L, own->a.data, own->a.len);
     else
         lua_pushnil(L);
-    ld_buf_free(&real);
+    ld_lua_owned_free(own);
     return 2;
 }
 
@@ -171,7 +174,7 @@ static int l_ignore_match(lua_State *L)
     return 1;
 }
 
-void ld_lua_archive_open(lua_State *L)
+int luaopen_luadock_core_tar(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"tar", l_tar},
@@ -179,5 +182,6 @@ void ld_lua_archive_open(lua_State *L)
         {"path_type", l_path_type},
         {"ignore_match", l_ignore_match},
         {NULL, NULL}};
-    luaL_setfuncs(L, fns, 0);
+    luaL_newlib(L, fns);
+    return 1;
 }

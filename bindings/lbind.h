@@ -26,13 +26,29 @@ void ld_lua_push_json(lua_State *L, const cJSON *value);
 cJSON *ld_lua_to_json(lua_State *L, int idx, char *errbuf, size_t errlen);
 int ld_lua_json_open(lua_State *L);
 
-/* lclient.c */
-int ld_lua_client_open(lua_State *L);
+/* lowned.c: what a binding holds across calls that can raise, anchored in
+ * a userdata (liolib's order: the userdata first, then the resource). */
+typedef struct ld_lua_owned {
+    ld_buf a, b;          /* byte buffers (a request's path and query, a tar) */
+    char *text;           /* a printed JSON body (cJSON_free) */
+    cJSON *json;          /* a parsed tree */
+    ld_response resp;     /* a finished call's response */
+} ld_lua_owned;
+/* Push an empty ld_lua_owned whose __gc frees whatever it then holds. */
+ld_lua_owned *ld_lua_owned_push(lua_State *L);
+/* Free what it holds now; the userdata stays, empty. Never raises. */
+void ld_lua_owned_free(ld_lua_owned *o);
 /* Push nil, message, code, detail; returns 4. */
 int ld_lua_push_error(lua_State *L, const ld_error *err);
 
+/* lclient.c */
+int ld_lua_client_open(lua_State *L);
+
 /* lstream.c */
-void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode);
+/* Push a luadock.stream userdata (metatable and __gc set) that owns no
+ * stream yet, and return its slot: the caller opens the core stream into
+ * it, and pops the userdata if that fails. */
+ld_stream **ld_lua_new_stream(lua_State *L, ld_stream_mode mode);
 /* The core stream of the luadock.stream at idx (NULL once closed). */
 ld_stream *ld_lua_stream_of(lua_State *L, int idx);
 int ld_lua_stream_open(lua_State *L);
@@ -66,8 +82,12 @@ void ld_lua_weak_keys(lua_State *L, const void *key);
 /* 1 when thread L is inside a shield; *deadline is its end (ld_now() seconds). */
 int ld_lua_shielded(lua_State *L, double *deadline);
 
-/* larchive.c: core.tar, core.untar, core.ignore_match into the table on top */
-void ld_lua_archive_open(lua_State *L);
+/* larchive.c is the module luadock.core_tar (luaopen_luadock_core_tar), built
+ * on its own so that libarchive loads only when a tar is made or read; lcore.c
+ * resolves core.tar, core.untar, core.path_type and core.ignore_match to it
+ * on first use. */
+#define LD_TAR_MODULE "luadock.core_tar"
+int luaopen_luadock_core_tar(lua_State *L);
 
 /* lprocess.c: core.run_program into the table on top */
 void ld_lua_process_open(lua_State *L);

@@ -24,32 +24,6 @@ static ld_client *check_client(lua_State *L, int idx)
     return lc->c;
 }
 
-int ld_lua_push_error(lua_State *L, const ld_error *err)
-{
-    luaL_pushfail(L);
-    lua_pushstring(L, err->message);
-    if (err->code == LD_E_HTTP)
-        lua_pushinteger(L, err->status);
-    else
-        lua_pushstring(L, ld_error_code_name(err->code));
-    lua_createtable(L, 0, 5);
-    lua_pushstring(L, ld_error_kind(err));
-    lua_setfield(L, -2, "kind");
-    if (err->status) {
-        lua_pushinteger(L, err->status);
-        lua_setfield(L, -2, "status");
-    }
-    lua_pushstring(L, err->message);
-    lua_setfield(L, -2, "message");
-    if (err->method[0]) {   /* absent when no request was made */
-        lua_pushstring(L, err->method);
-        lua_setfield(L, -2, "method");
-        lua_pushstring(L, err->path);
-        lua_setfield(L, -2, "path");
-    }
-    return 4;
-}
-
 static const char *opt_string_field(lua_State *L, int idx, const char *field, const char *fn)
 {
     const char *s = NULL;
@@ -310,23 +284,24 @@ static void read_callopts(lua_State *L, int arg, const ld_op *op, callopts *o)
     lua_pop(L, 6);
 }
 
-/* Push what a finished ordinary call returns for this op. */
-static int push_response(lua_State *L, const ld_op *op, ld_response *resp, const char *method,
+/* Push what a finished ordinary call returns for this op; own holds the
+ * response (and the tree parsed from it), so a push that raises frees both. */
+static int push_response(lua_State *L, const ld_op *op, ld_lua_owned *own, const char *method,
                          const char *path)
 {
+    ld_response *resp = &own->resp;
     ld_error err;
     ld_error_clear(&err);
     if (op->resp == LD_RESP_JSON && resp->len > 0) {
-        cJSON *doc = cJSON_ParseWithLength(resp->body, resp->len);
-        if (!doc) {
+        own->json = cJSON_ParseWithLength(resp->body, resp->len);
+        if (!own->json) {
             ld_error_set(&err, LD_E_PROTOCOL, "malformed JSON from the engine: %.60s",
                          resp->body);
             ld_error_where(&err, method, path);
-            ld_response_free(resp);
+            ld_lua_owned_free(own);
             return ld_lua_push_error(L, &err);
         }
-        ld_lua_push_json(L, doc);
-        cJSON_Delete(doc);
+        ld_lua_push_json(L, own->json);
     } else if (op->resp == LD_RESP_TEXT) {
         lua_pushlstring(L, resp->body, resp->len);
     } else if (op->resp == LD_RESP_STAT) {
@@ -334,7 +309,7 @@ static int push_response(lua_State *L, const ld_op *op, ld_response *resp, const
     } else {
         lua_pushboolean(L, 1);
     }
-    ld_response_free(resp);
+    ld_lua_owned_free(own);
     return 1;
 }
 
@@ -351,17 +326,19 @@ static int push_hijack(lua_State *L, ld_client *c, const ld_op *op, ld_request *
 {
     ld_error err;
     ld_error_clear(&err);
-    ld_stream *s;
-    int rc = ld_stream_open_hijack(c, req, &s, &err);
+    ld_stream **s = ld_lua_new_stream(L, stream_mode(op, o));
+    int rc = ld_stream_open_hijack(c, req, s, &err);
     if (rc == 0 && o->stdin_data &&
-        (ld_stream_write(s, o->stdin_data, o->stdin_len, &err) != 0 ||
-         ld_stream_close_write(s, &err) != 0)) {
-        ld_stream_close(s);
+        (ld_stream_write(*s, o->stdin_data, o->stdin_len, &err) != 0 ||
+         ld_stream_close_write(*s, &err) != 0)) {
+        ld_stream_close(*s);
+        *s = NULL;
         rc = -1;
     }
-    if (rc != 0)
+    if (rc != 0) {
+        lua_pop(L, 1);
         return ld_lua_push_error(L, &err);
-    ld_lua_push_stream(L, s, stream_mode(op, o));
+    }
     return 1;
 }
 
@@ -397,6 +374,7 @@ static int open_k(lua_State *L, int status, lua_KContext ctx)
  * coroutine that waits in it). */
 typedef struct lcall {
     ld_call *call;
+    ld_lua_owned done;     /* the response (and its tree) once the call hands it over */
     int turn_given;        /* yielded at least once (fairness, see call_k) */
     char method[8];
     char path[512];
@@ -407,6 +385,7 @@ static int l_call_close(lua_State *L)
     lcall *p = luaL_checkudata(L, 1, LD_CALL_MT);
     ld_call_free(p->call);
     p->call = NULL;
+    ld_lua_owned_free(&p->done);
     return 0;
 }
 
@@ -433,24 +412,25 @@ static int call_k(lua_State *L, int status, lua_KContext ctx)
         ld_error_set(&err, LD_E_CANCELED, "%s", abort);
         ld_error_where(&err, p->method, p->path);
     }
-    ld_call *x = p->call;
-    p->call = NULL;
     if (rc < 0) {
-        ld_call_free(x);
+        ld_call_free(p->call);
+        p->call = NULL;
         return ld_lua_push_error(L, &err);
     }
-    ld_response resp;
-    if (ld_call_finish(x, &resp, &err) != 0)
+    /* the response goes straight into the call's userdata (p->done), which
+     * frees it however this ends */
+    ld_call *x = p->call;
+    p->call = NULL;
+    if (ld_call_finish(x, &p->done.resp, &err) != 0)
         return ld_lua_push_error(L, &err);
-    return push_response(L, op, &resp, p->method, p->path);
+    return push_response(L, op, &p->done, p->method, p->path);
 }
 
 /* Start an ordinary call; the request may be freed once this returns 0. */
 static int start_call(lua_State *L, ld_client *c, ld_request *req, ld_error *err)
 {
     lcall *p = lua_newuserdatauv(L, sizeof *p, 0);
-    p->call = NULL;
-    p->turn_given = 0;
+    memset(p, 0, sizeof *p);
     luaL_setmetatable(L, LD_CALL_MT);
     snprintf(p->method, sizeof p->method, "%s", req->method);
     snprintf(p->path, sizeof p->path, "%s", req->path);
@@ -473,6 +453,9 @@ static int l_op(lua_State *L)
     char err[300];
     int body_arg = op->body != LD_BODY_NONE ? arg++ : 0;
     int query_arg = arg++;
+    /* arguments not given become nils, so that what is pushed below (the
+     * request's holder, the results) is never read as an argument */
+    lua_settop(L, arg);
     callopts o;
     read_callopts(L, arg, op, &o);
     double shield_end;
@@ -489,36 +472,34 @@ static int l_op(lua_State *L)
         if (o.deadline <= 0 || o.deadline > left)
             o.deadline = left;
     }
-    ld_buf path = {0}, query = {0};
-    build_query(L, query_arg, op, NULL);   /* raises on bad input before anything is allocated */
-    build_query(L, query_arg, op, &query);
-    char *json = NULL;
-    if (body_arg && op->body == LD_BODY_JSON && !lua_isnoneornil(L, body_arg)) {
+    /* every check that raises on bad input comes before anything is allocated */
+    build_query(L, query_arg, op, NULL);
+    int json_body = body_arg && op->body == LD_BODY_JSON && !lua_isnoneornil(L, body_arg);
+    if (json_body) {
         luaL_checktype(L, body_arg, LUA_TTABLE);
-        cJSON *doc = ld_lua_to_json(L, body_arg, err, sizeof err);
-        json = doc ? cJSON_PrintUnformatted(doc) : NULL;
-        cJSON_Delete(doc);
-        if (!json) {
-            ld_buf_free(&query);
-            return luaL_error(L, "bad argument #%d to '%s' (body: %s)", body_arg, op->name, err);
-        }
-        req.body = json;
-        req.body_len = strlen(json);
     } else if (body_arg && op->body == LD_BODY_TAR) {
         req.body = luaL_optlstring(L, body_arg, NULL, &req.body_len);
         req.content_type = "application/x-tar";
         req.body_file = o.body_file;
     }
+    /* path (a), query (b) and the JSON body (text) until the request is made */
+    ld_lua_owned *own = ld_lua_owned_push(L);
+    build_query(L, query_arg, op, &own->b);
+    if (json_body) {
+        cJSON *doc = ld_lua_to_json(L, body_arg, err, sizeof err);
+        own->text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+        cJSON_Delete(doc);
+        if (!own->text)
+            return luaL_error(L, "bad argument #%d to '%s' (body: %s)", body_arg, op->name, err);
+        req.body = own->text;
+        req.body_len = strlen(own->text);
+    }
     ld_error perr;
     ld_error_clear(&perr);
-    if (ld_op_path(op, args, nargs, &path, &perr) != 0) {
-        cJSON_free(json);
-        ld_buf_free(&query);
-        ld_buf_free(&path);
+    if (ld_op_path(op, args, nargs, &own->a, &perr) != 0)
         return luaL_error(L, "bad argument #2 to '%s' (%s)", op->name, perr.message);
-    }
-    req.path = path.data;
-    req.query = query.data;
+    req.path = own->a.data;
+    req.query = own->b.data;
     req.timeout = o.timeout;
     req.deadline = o.deadline;
     req.headers = o.headers;
@@ -530,16 +511,15 @@ static int l_op(lua_State *L)
     if (streaming && o.hijack) {
         n = push_hijack(L, c, op, &req, &o);
     } else if (streaming) {
-        ld_stream *s;
-        n = ld_stream_start(c, &req, &s, &cerr);
-        if (n == 0)
-            ld_lua_push_stream(L, s, stream_mode(op, &o));
+        n = ld_stream_start(c, &req, ld_lua_new_stream(L, stream_mode(op, &o)), &cerr);
+        if (n != 0)
+            lua_pop(L, 1);
     } else {
         n = start_call(L, c, &req, &cerr);
     }
-    cJSON_free(json);
-    ld_buf_free(&query);
-    ld_buf_free(&path);
+    /* the request is out (the core copied it); its holder stays on the
+     * stack, empty, below the results */
+    ld_lua_owned_free(own);
     if (streaming && o.hijack)
         return n;
     if (n != 0)

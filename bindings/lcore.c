@@ -2,7 +2,10 @@
  *
  * Registers the client, stream and JSON parts and the few process utilities
  * scripts need and Lua lacks (a monotonic clock, sleep, pid checks). The
- * contract is bindings/CORE-API.md.
+ * contract is bindings/CORE-API.md. Tar archives are not in this module's
+ * link (libarchive, with libxml2 and ICU behind it, would double the start-up
+ * of every program): core.tar and its siblings resolve to luadock.core_tar on
+ * first use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,13 +196,11 @@ static int l_base64_encode(lua_State *L)
 {
     size_t len;
     const char *data = luaL_checklstring(L, 1, &len);
-    ld_buf out = {0};
-    if (ld_base64_encode(&out, (const unsigned char *)data, len, lua_toboolean(L, 2)) != 0) {
-        ld_buf_free(&out);
+    ld_lua_owned *own = ld_lua_owned_push(L);
+    if (ld_base64_encode(&own->a, (const unsigned char *)data, len, lua_toboolean(L, 2)) != 0)
         return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, out.data, out.len);
-    ld_buf_free(&out);
+    lua_pushlstring(L, own->a.data, own->a.len);
+    ld_lua_owned_free(own);
     return 1;
 }
 
@@ -208,15 +209,15 @@ static int l_base64_decode(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    ld_buf out = {0};
-    if (ld_base64_decode(&out, text, len) != 0) {
-        ld_buf_free(&out);
+    ld_lua_owned *own = ld_lua_owned_push(L);
+    if (ld_base64_decode(&own->a, text, len) != 0) {
+        ld_lua_owned_free(own);
         luaL_pushfail(L);
         lua_pushliteral(L, "invalid base64");
         return 2;
     }
-    lua_pushlstring(L, out.data, out.len);
-    ld_buf_free(&out);
+    lua_pushlstring(L, own->a.data, own->a.len);
+    ld_lua_owned_free(own);
     return 1;
 }
 
@@ -244,6 +245,35 @@ static int l_mkdirs(lua_State *L)
     return 1;
 }
 
+/* The names luadock.core_tar provides (larchive.c). */
+static const char *const tar_names[] = {"tar", "untar", "path_type", "ignore_match", NULL};
+
+/* __index of the module table: core.tar and the other tar_names require
+ * luadock.core_tar on first use and are then copied into the table, so the
+ * dynamic loader maps libarchive only for a program that makes or reads a
+ * tar. (core, key) -> value | nil; raises when the module cannot load. */
+static int l_core_index(lua_State *L)
+{
+    const char *key = lua_tostring(L, 2);
+    int known = 0;
+    for (int i = 0; key && tar_names[i]; i++)
+        known |= strcmp(key, tar_names[i]) == 0;
+    if (!known || lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    if (lua_getglobal(L, "require") != LUA_TFUNCTION)
+        return luaL_error(L, "core.%s: no 'require' to load " LD_TAR_MODULE " with", key);
+    lua_pushliteral(L, LD_TAR_MODULE);
+    lua_call(L, 1, 1);
+    for (int i = 0; tar_names[i]; i++) {
+        lua_getfield(L, -1, tar_names[i]);
+        lua_setfield(L, 1, tar_names[i]);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, 1);
+    return 1;
+}
+
 int luaopen_luadock_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -264,9 +294,12 @@ int luaopen_luadock_core(lua_State *L)
     ld_lua_json_open(L);
     ld_lua_stream_open(L);
     ld_lua_client_open(L);
-    ld_lua_archive_open(L);
     ld_lua_loop_open(L);
     ld_lua_signal_open(L);
     ld_lua_process_open(L);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, l_core_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
     return 1;
 }

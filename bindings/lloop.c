@@ -132,13 +132,28 @@ static void close_wake_pipe(void)
     }
 }
 
+/* POSIX pipe and fcntl rather than Linux's pipe2: the process has one
+ * thread, so no exec can come between the two calls. */
+static int open_wake_pipe(void)
+{
+    if (pipe(wake_pipe) != 0) {
+        wake_pipe[0] = wake_pipe[1] = -1;
+        return -1;
+    }
+    for (int i = 0; i < 2; i++)
+        if (fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC) != 0 ||
+            fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK) != 0)
+            return -1;
+    return 0;
+}
+
 /* core.trap_signals(on) */
 static int l_trap_signals(lua_State *L)
 {
     int on = lua_toboolean(L, 1);
     if (on && !trapped) {
-        if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
-            wake_pipe[0] = wake_pipe[1] = -1;   /* then only EINTR wakes the wait */
+        if (open_wake_pipe() != 0)
+            close_wake_pipe();   /* then only EINTR wakes the wait */
         caught = 0;
         ld_lua_catch_signals(on_trapped_signal, &saved_int, &saved_term);
         trapped = 1;

@@ -162,24 +162,29 @@ static int read_step(lua_State *L, lua_KContext ctx)
         lua_pushnil(L);
         return 1;
     }
-    item it = ls->q[ls->head++];
-    ls->count--;
-    if (it.id == LD_SYSERR) {
+    /* the item stays queued (the userdata's to free) until it is pushed:
+     * a push that raises must not take it out of anyone's hands */
+    item *it = &ls->q[ls->head];
+    if (it->id == LD_SYSERR) {
         ld_error_set(&err, LD_E_HTTP, "error from daemon in stream: %.900s",
-                     it.data.data ? it.data.data : "");
+                     it->data.data ? it->data.data : "");
         err.status = 500;
-        item_free(&it);
+        item_free(it);
+        ls->head++;
+        ls->count--;
         return stream_error(L, &err);
     }
     int n = 1;
-    if (it.json) {
-        ld_lua_push_json(L, it.json);
+    if (it->json) {
+        ld_lua_push_json(L, it->json);
     } else {
-        lua_pushstring(L, it.id == LD_STDERR ? "stderr" : "stdout");
-        lua_pushlstring(L, it.data.data ? it.data.data : "", it.data.len);
+        lua_pushstring(L, it->id == LD_STDERR ? "stderr" : "stdout");
+        lua_pushlstring(L, it->data.data ? it->data.data : "", it->data.len);
         n = 2;
     }
-    item_free(&it);
+    item_free(it);
+    ls->head++;
+    ls->count--;
     return n;
 }
 
@@ -302,15 +307,15 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
-void ld_lua_push_stream(lua_State *L, ld_stream *s, ld_stream_mode mode)
+ld_stream **ld_lua_new_stream(lua_State *L, ld_stream_mode mode)
 {
     lstream *ls = lua_newuserdatauv(L, sizeof *ls, 0);
     memset(ls, 0, sizeof *ls);
     luaL_setmetatable(L, LD_STREAM_MT);
-    ls->s = s;
     ls->mode = mode;
     ld_demux_init(&ls->demux);
     ld_jsonsplit_init(&ls->split);
+    return &ls->s;
 }
 
 ld_stream *ld_lua_stream_of(lua_State *L, int idx)

@@ -1,5 +1,5 @@
 /* test_dockerignore.c - unit tests of the .dockerignore matcher
- * (core/dockerignore.c): the examples of Docker's documentation (temp files
+ * (core/tar/dockerignore.c): the examples of Docker's documentation (temp files
  * one and two levels down, "temp?", every .go file at any depth, "*.md" with
  * "!README.md", last match wins), folder exclusion and exceptions below it, pattern cleaning (leading
  * "/" and "./", "..", trailing "/"), most of moby/patternmatcher's own

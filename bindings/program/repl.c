@@ -1,25 +1,29 @@
-/* repl.c - the interactive read-eval-print loop, with libedit for editing.
+/* repl.c - the interactive read-eval-print loop.
  *
  * As in lua.c: a line is first tried as `return <line>` so a bare expression
  * prints its value; an incomplete chunk continues on the next line (prompt
  * ">> "); errors print and the loop goes on; end of input (Ctrl-D) leaves.
  * Values print through luadock.pretty when that module exists, else with
- * print. On a terminal, lines are edited with libedit's readline layer, kept
- * in a history file ($LUADOCK_HISTORY, else ~/.luadock_history; written after
+ * print. On a terminal, lines are edited by lineedit.so (libedit's readline
+ * layer, loaded only now: a script never maps it; see lineedit.h), kept in a
+ * history file ($LUADOCK_HISTORY, else ~/.luadock_history; written after
  * every statement, so any way out keeps it) and completed by complete.c.
+ * Without that module the REPL still works, reading plain lines, after one
+ * note saying so.
  * Ctrl-C at a prompt drops the line being typed; Ctrl-C while a statement
- * runs is host.c's business (ld_host_docall). Without a terminal, lines are
+ * runs is main.c's business (ld_host_docall). Without a terminal, lines are
  * read plainly and there is no history. Nothing here may longjmp across
  * libedit: Lua runs only under lua_pcall.
  */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <editline/readline.h>
 #include "lbind.h"
-#include "repl.h"
+#include "lineedit.h"
+#include "program.h"
 
 #define EOF_MARK "<eof>"
 #define HISTORY_MAX 1000
@@ -28,7 +32,8 @@
 enum { READ_EOF = -1, READ_INTR = -2 };
 
 static char history_path[4096];
-static int editing;   /* stdin is a terminal: use libedit */
+static const ld_lineedit *editor;   /* lineedit.so, once loaded */
+static int editing;   /* stdin is a terminal and editor is loaded */
 static int as_return; /* the statement loaded is the one-line `return <line>` */
 
 /* Ctrl-C while reading a line sets the cancel flag, which also stops an
@@ -44,7 +49,36 @@ static void on_prompt_sigint(int sig)
 static void restore_terminal(void)
 {
     if (editing)
-        rl_deprep_terminal();
+        editor->restore_terminal();
+}
+
+/* lineedit.so from the build tree or the install (kept loaded for good);
+ * NULL, with one note on stderr, when it cannot be had. */
+static const ld_lineedit *load_editor(void)
+{
+    static int tried;
+    static const ld_lineedit *loaded;
+    if (tried)
+        return loaded;
+    tried = 1;
+    char path[4096];
+    const char *why = path;
+    if (ld_program_file(LUADOCK_BUILD_LIBDIR "/lineedit.so", LUADOCK_PKGLIBDIR "/lineedit.so",
+                        path, sizeof path) == 0) {
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        void *sym = h ? dlsym(h, LD_LINEEDIT_SYMBOL) : NULL;
+        ld_lineedit_get_fn get = NULL;
+        memcpy(&get, &sym, sizeof get);   /* POSIX: a function's address, as data */
+        const ld_lineedit *le = get ? get() : NULL;
+        if (le && le->abi == LD_LINEEDIT_ABI)
+            return loaded = le;
+        why = h ? "lineedit.so is of another luadock version" : dlerror();
+        if (h)
+            dlclose(h);
+    }
+    fprintf(stderr, "luadock: no line editing, history or Tab completion (%s); "
+                    "reading plain lines\n", why);
+    return NULL;
 }
 
 static char *plain_read(const char *prompt)
@@ -76,7 +110,7 @@ static char *read_line(const char *prompt, int *intr)
     ld_cancel_reset();
     sigaction(SIGINT, &sa, &old);
     fflush(stdout);
-    char *line = editing ? readline(prompt) : plain_read(prompt);
+    char *line = editing ? editor->readline(prompt) : plain_read(prompt);
     sigaction(SIGINT, &old, NULL);
     *intr = ld_cancel_requested();
     ld_cancel_reset();
@@ -92,7 +126,7 @@ static char *read_line(const char *prompt, int *intr)
 static void remember(const char *line)
 {
     if (editing && line[strspn(line, " \t")] != '\0')
-        add_history(line);
+        editor->add_history(line);
 }
 
 static int incomplete(lua_State *L, int status)
@@ -206,25 +240,23 @@ static void history_open(void)
         snprintf(history_path, sizeof history_path, "%s", env);
     else if (home && *home)
         snprintf(history_path, sizeof history_path, "%s/.luadock_history", home);
-    stifle_history(HISTORY_MAX);
-    if (history_path[0])
-        read_history(history_path);
+    editor->history_load(history_path, HISTORY_MAX);
 }
 
 static void history_save(void)
 {
     if (editing && history_path[0])
-        write_history(history_path);
+        editor->history_save(history_path);
 }
 
 void ld_repl_run(lua_State *L)
 {
     static int atexit_done;
-    editing = isatty(STDIN_FILENO);
+    editor = isatty(STDIN_FILENO) ? load_editor() : NULL;
+    editing = editor != NULL;
     if (editing) {
-        rl_readline_name = "luadock";
         ld_complete_install(L);
-        rl_initialize();
+        editor->init("luadock", ld_complete_word_breaks, ld_complete_matches);
         history_open();
         if (!atexit_done && atexit(restore_terminal) == 0)
             atexit_done = 1;

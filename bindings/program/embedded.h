@@ -1,6 +1,6 @@
 /* embedded.h - the Lua modules of scripts/ compiled into the host.
  *
- * The table is generated at build time by embed.cmake; host.c registers
+ * The table is generated at build time by embed.cmake; main.c registers
  * each entry in package.preload under its module name.
  */
 #ifndef LUADOCK_EMBEDDED_H

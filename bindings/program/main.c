@@ -1,11 +1,14 @@
-/* host.c - the luadock executable: runs Lua scripts against Docker, or the REPL.
+/* main.c - the luadock executable: runs Lua scripts against Docker, or the REPL.
  *
  * Modelled on lua.c: all work runs inside one protected call, a message
  * handler adds a traceback (except to engine and argument errors, which a
  * user reads best as one line at their own call), and SIGINT and SIGTERM
  * become a Lua error through a hook that lets shielded clean-up finish
  * (bindings/lsignal.c). The Lua modules of scripts/ are embedded and
- * preloaded, and the friendly module is the global `docker`.
+ * preloaded, and the friendly module is the global `docker`. The program
+ * links libcurl, cJSON and Lua only: the tar module and the line editor are
+ * loaded from files beside it (or installed) on first use, which keeps a
+ * script's start-up to what libcurl costs.
  * Usage is in usage() below and in the README.
  */
 #include <signal.h>
@@ -16,7 +19,7 @@
 #include <lualib.h>
 #include "embedded.h"
 #include "lbind.h"
-#include "repl.h"
+#include "program.h"
 
 static const char *progname = "luadock";
 
@@ -48,7 +51,7 @@ static void usage(FILE *out)
 
 /* --traceback or LUADOCK_TRACEBACK: every error gets its traceback. */
 static int always_traceback;
-/* See ld_host_set_where (repl.h). */
+/* See ld_host_set_where (program.h). */
 static const char *tail_where;
 
 void ld_host_set_where(const char *where)
@@ -226,11 +229,35 @@ static int embedded_loader(lua_State *L)
     return 1;
 }
 
+/* package.preload["luadock.core_tar"]: the module file beside the program
+ * (build tree) or installed, through package.loadlib so that the state keeps
+ * the handle as it does for any C module. */
+static int load_tar_module(lua_State *L)
+{
+    char path[4096];
+    if (ld_program_file(LUADOCK_BUILD_CDIR "/luadock/core_tar.so",
+                        LUADOCK_INSTALL_CDIR "/luadock/core_tar.so", path, sizeof path) != 0)
+        return luaL_error(L, "module '" LD_TAR_MODULE "' not found: %s", path);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loadlib");
+    lua_pushstring(L, path);
+    lua_pushliteral(L, "luaopen_luadock_core_tar");
+    lua_call(L, 2, 2);
+    if (lua_isnil(L, -2))
+        return luaL_error(L, "cannot load %s: %s", path, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    lua_pushliteral(L, LD_TAR_MODULE);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
 static void preload_modules(lua_State *L)
 {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
     lua_pushcfunction(L, luaopen_luadock_core);
     lua_setfield(L, -2, "luadock.core");
+    lua_pushcfunction(L, load_tar_module);
+    lua_setfield(L, -2, LD_TAR_MODULE);
     for (const ld_embedded_script *s = ld_embedded_scripts; s->module; s++) {
         lua_pushlightuserdata(L, (void *)s);
         lua_pushcclosure(L, embedded_loader, 1);

@@ -1,29 +1,40 @@
-/* complete.c - Tab completion for the REPL through libedit's readline layer.
+/* complete.c - Tab completion for the REPL: the candidates, from Lua.
  *
- * libedit finds the word before the cursor (word breaks below: `.`, `:` and
- * the characters of container and image names are part of a word) and asks
- * complete_word for replacements of it. The choice of candidates is Lua's:
+ * The line editor (lineedit.so) finds the word before the cursor (word
+ * breaks: ld_complete_word_breaks; `.`, `:` and the characters of container
+ * and image names are part of a word) and asks ld_complete_matches for
+ * replacements of it. The choice of candidates is Lua's:
  * luadock.complete.candidates(text_before_cursor, word) returns the list.
  * It runs under lua_pcall, so nothing longjmps across libedit, and a failure
- * of any kind offers no completion instead of printing an error.
+ * of any kind offers no completion instead of printing an error. No libedit
+ * here: this file runs inside the editor's callback but does not link it.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <editline/readline.h>
 #include "lbind.h"
-#include "repl.h"
+#include "program.h"
 
 #define MAX_MATCHES 1000
 
 static lua_State *complete_L;
 
 /* Everything that ends a Lua name or a string's content. */
-static const char word_breaks[] = " \t\n\"'`<>=;|&{}()[],+*%^~#!\\";
+const char ld_complete_word_breaks[] = " \t\n\"'`<>=;|&{}()[],+*%^~#!\\";
 
-/* (line, word) -> array of strings: the candidates, validated and capped so
- * the unprotected part below reads them without any chance of an error. */
+typedef struct request {
+    const char *line, *word;
+    size_t point;
+} request;
+
+/* (request) -> array of strings: the candidates, validated and capped so
+ * the unprotected part below reads them without any chance of an error.
+ * The strings are made here, under the pcall, as making one can raise. */
 static int call_candidates(lua_State *L)
 {
+    const request *r = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_pushlstring(L, r->line, r->point);
+    lua_pushstring(L, r->word);
     lua_getglobal(L, "require");
     lua_pushliteral(L, "luadock.complete");
     lua_call(L, 1, 1);
@@ -87,23 +98,17 @@ fail:
     return NULL;
 }
 
-static char **complete_word(const char *word, int start, int end)
+char **ld_complete_matches(const char *line, size_t point, const char *word, int *reprep)
 {
-    (void)start;
-    (void)end;
-    rl_attempted_completion_over = 1;   /* never fall back to file names */
     lua_State *L = complete_L;
     if (!L || !lua_checkstack(L, 8))
         return NULL;
     int top = lua_gettop(L);
     char **matches = NULL;
+    request r = {line, word, point};
     lua_pushcfunction(L, call_candidates);
-    size_t point = rl_point > 0 && rl_line_buffer ? (size_t)rl_point : 0;
-    if (rl_line_buffer && point > strlen(rl_line_buffer))
-        point = strlen(rl_line_buffer);
-    lua_pushlstring(L, rl_line_buffer ? rl_line_buffer : "", point);
-    lua_pushstring(L, word);
-    if (lua_pcall(L, 2, 1, 0) == LUA_OK)
+    lua_pushlightuserdata(L, &r);
+    if (lua_pcall(L, 1, 1, 0) == LUA_OK)
         matches = to_matches(L, -1);
     lua_settop(L, top);
     if (ld_cancel_requested()) {
@@ -111,7 +116,7 @@ static char **complete_word(const char *word, int start, int end)
          * the terminal in cooked mode and no read saw the signal; take it
          * as "never mind this completion" and keep editing the line */
         ld_cancel_reset();
-        rl_prep_terminal(1);
+        *reprep = 1;
         free_matches(matches);
         matches = NULL;
     }
@@ -121,8 +126,4 @@ static char **complete_word(const char *word, int start, int end)
 void ld_complete_install(lua_State *L)
 {
     complete_L = L;
-    rl_basic_word_break_characters = word_breaks;
-    rl_completer_word_break_characters = (char *)word_breaks;
-    rl_attempted_completion_function = complete_word;
-    rl_completion_append_character = '\0';
 }

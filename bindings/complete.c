@@ -3,7 +3,7 @@
  * libedit finds the word before the cursor (word breaks below: `.`, `:` and
  * the characters of container and image names are part of a word) and asks
  * complete_word for replacements of it. The choice of candidates is Lua's:
- * luadock.complete.candidates(text_before_cursor, word) returns the list.
+ * luadock.text.complete.candidates(text_before_cursor, word) returns the list.
  * It runs under lua_pcall, so nothing longjmps across libedit, and a failure
  * of any kind offers no completion instead of printing an error.
  */
@@ -25,7 +25,7 @@ static const char word_breaks[] = " \t\n\"'`<>=;|&{}()[],+*%^~#!\\";
 static int call_candidates(lua_State *L)
 {
     lua_getglobal(L, "require");
-    lua_pushliteral(L, "luadock.complete");
+    lua_pushliteral(L, "luadock.text.complete");
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "candidates");
     lua_pushvalue(L, 1);

@@ -15,7 +15,7 @@ int ld_host_report(lua_State *L, int status);
  * line as `return <line>`); NULL: none. The string must outlive its use. */
 void ld_host_set_where(const char *where);
 /* Tab completion for readline (complete.c): candidates from the Lua
- * function luadock.complete.candidates, called under lua_pcall on L. */
+ * function luadock.text.complete.candidates, called under lua_pcall on L. */
 void ld_complete_install(lua_State *L);
 /* Read-eval-print until end of input. */
 void ld_repl_run(lua_State *L);

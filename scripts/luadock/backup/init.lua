@@ -16,10 +16,10 @@
 --  * containers in `stop` that were running are stopped for the copy
 --    (`stop_timeout` seconds before the engine kills them) and started again
 --    in every case: success, failed copy, failed check, Ctrl-C, SIGTERM, a
---    max_runtime cancel. That clean-up is shielded (luadock.shield) and
+--    max_runtime cancel. That clean-up is shielded (luadock.base.shield) and
 --    bounded; a stop cut short on our side is finished before the start;
 --  * kill -9 cannot be caught: a record under $XDG_STATE_HOME/luadock/backups
---    (luadock.recovery), written before anything is stopped, lets the next
+--    (luadock.backup.recovery), written before anything is stopped, lets the next
 --    backup of that volume, schedule.run or cleanup{ stale = true } start
 --    the containers again and remove the temporary archive;
 --  * on any failure the temporary file is removed, no archive is left, the
@@ -35,11 +35,13 @@
 -- after writing the temporary file, so a test can interrupt a backup midway.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local shield = require "luadock.shield"
-local recovery = require "luadock.recovery"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local files = require "luadock.base.files"
+local errors = require "luadock.base.errors"
+local shield = require "luadock.base.shield"
+local recovery = require "luadock.backup.recovery"
+argcheck.mark()
 
 local M = {}
 
@@ -102,7 +104,7 @@ local function abs_path(chk, field, v)
   return v
 end
 
--- Run fn(); then finally(ok) always, shielded (luadock.shield) so that the
+-- Run fn(); then finally(ok) always, shielded (luadock.base.shield) so that the
 -- clean-up completes when fn ended by Ctrl-C, SIGTERM or a max_runtime
 -- cancel, within `limit` seconds; the first error wins. A to-be-closed
 -- value, so that it runs even when the event loop closes the coroutine.
@@ -134,7 +136,7 @@ end
 local function archives(dir, volume)
   local out = {}
   local prefix = volume .. "-"
-  for _, line in ipairs(util.list_dir(dir)) do
+  for _, line in ipairs(files.list_dir(dir)) do
     if line:sub(1, #prefix) == prefix then
       local rest = line:sub(#prefix + 1)
       local stamp, n = rest:match("^(" .. STAMP_PAT .. ")%-(%d+)%.tar%.gz$")
@@ -149,11 +151,11 @@ local function archives(dir, volume)
   return out
 end
 
-local BACKUP_OPTS = util.set { "volume", "to", "image", "keep", "stop", "stop_timeout", "name_prefix",
+local BACKUP_OPTS = keys.set { "volume", "to", "image", "keep", "stop", "stop_timeout", "name_prefix",
   "_delay_after_copy" }
 
 local function backup_args(spec)
-  local chk = util.checker("backup", 1)
+  local chk = argcheck.checker("backup", 1)
   spec = chk:opts(spec)
   chk:only(spec, BACKUP_OPTS)
   local a = {}
@@ -171,7 +173,7 @@ local function backup_args(spec)
   a.stop = {}
   if spec.stop ~= nil then
     local s = spec.stop
-    if type(s) ~= "table" or not util.is_array(s) then
+    if type(s) ~= "table" or not keys.is_array(s) then
       chk:fail("stop", "array of container names or Containers expected, got " .. type(s))
     end
     for i, n in ipairs(s) do
@@ -292,10 +294,10 @@ local function backup(self, spec)
   end)
 end
 
-local RESTORE_OPTS = util.set { "volume", "from", "image", "wipe" }
+local RESTORE_OPTS = keys.set { "volume", "from", "image", "wipe" }
 
 local function restore(self, spec)
-  local chk = util.checker("restore", 1)
+  local chk = argcheck.checker("restore", 1)
   spec = chk:opts(spec)
   chk:only(spec, RESTORE_OPTS)
   local volume = valid_name(chk, "volume", spec.volume)
@@ -322,7 +324,10 @@ local function restore(self, spec)
   end)
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   Client.backup = backup
   Client.restore = restore
 end

@@ -1,4 +1,4 @@
--- luadock.recovery: what a backup killed with kill -9 left stopped is
+-- luadock.backup.recovery: what a backup killed with kill -9 left stopped is
 -- started again. Before docker.backup stops a service it writes down, in a
 -- small file under $XDG_STATE_HOME/luadock/backups/ (else
 -- ~/.local/state/luadock/backups/), which process it is, which engine, the
@@ -12,15 +12,16 @@
 -- backup's file is never touched.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local session = require "luadock.session"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local files = require "luadock.base.files"
+local errors = require "luadock.base.errors"
+local session = require "luadock.base.session"
+argcheck.mark()
 
 local M = {}
 
 function M.dir()
-  return util.state_dir() .. "/backups"
+  return files.state_dir() .. "/backups"
 end
 
 -- Fields are tab-separated; values never hold tabs or newlines (names,
@@ -82,7 +83,7 @@ end
 
 local function records()
   local out = {}
-  for _, name in ipairs(util.list_dir(M.dir())) do
+  for _, name in ipairs(files.list_dir(M.dir())) do
     if name:match("%.stopped$") then out[#out + 1] = M.dir() .. "/" .. name end
   end
   table.sort(out)

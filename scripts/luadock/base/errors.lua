@@ -1,12 +1,12 @@
--- luadock.errors: the docker.Error type. Engine and connection failures, which
+-- luadock.base.errors: the docker.Error type. Engine and connection failures, which
 -- luadock.core reports the Lua way (nil, msg, code, detail), become error
 -- values with metatable docker.Error and fields kind, status, message, method,
 -- path (plus code, and for kind "exit" the run's exit_code, stdout, stderr).
--- Argument mistakes are not Errors: they are ordinary Lua errors (see util).
+-- Argument mistakes are not Errors: they are ordinary Lua errors (see luadock.base.argcheck).
 -- This module must not talk to the engine itself.
 
-local util = require "luadock.util"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+argcheck.mark()
 
 local M = {}
 

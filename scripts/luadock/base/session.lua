@@ -10,8 +10,8 @@
 -- whether a creator is gone; it must never decide on its own to remove anything.
 local core = require "luadock.core"
 local loop = require "luadock.loop"
-local util = require "luadock.util"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+argcheck.mark()
 
 local M = {}
 

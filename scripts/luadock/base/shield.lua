@@ -1,4 +1,4 @@
--- luadock.shield: clean-up that runs to completion when the script is
+-- luadock.base.shield: clean-up that runs to completion when the script is
 -- interrupted. shield.run(limit, fn, ...) calls fn(...) with the running
 -- thread shielded (bindings/lsignal.c): Ctrl-C, SIGTERM, the REPL's Ctrl-C
 -- and a schedule's max_runtime cancel do not stop the Engine calls and
@@ -14,8 +14,8 @@
 -- restarting what it stopped): work under a shield cannot be interrupted.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+argcheck.mark()
 
 local M = {}
 

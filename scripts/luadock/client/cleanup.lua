@@ -1,4 +1,4 @@
--- luadock.cleanup: d:cleanup{...} removes objects luadock created, and only
+-- luadock.client.cleanup: d:cleanup{...} removes objects luadock created, and only
 -- those: the engine is asked for label luadock.managed=1 and every candidate
 -- is checked again here for exactly that value and for luadock.kind naming
 -- its type (a container made elsewhere from a luadock image inherits the
@@ -9,24 +9,26 @@
 -- has those operations. It must never fall back to an unfiltered prune.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local recovery = require "luadock.recovery"
-local options = require "luadock.options"
-local session = require "luadock.session"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local recovery = require "luadock.backup.recovery"
+local options = require "luadock.spec.options"
+local session = require "luadock.base.session"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local OPTS = util.set { "session", "older_than", "labels", "volumes", "networks", "dry_run", "stale" }
+local OPTS = keys.set { "session", "older_than", "labels", "volumes", "networks", "dry_run", "stale" }
 
 -- "k=v" / "k" / { k = "v" } -> list of { key, value-or-nil }
 local function label_matchers(chk, v)
   local out = {}
   if v == nil then return out end
   if type(v) ~= "table" then chk:fail("labels", "table expected, got " .. type(v)) end
-  if util.is_array(v) then
+  if keys.is_array(v) then
     for i, item in ipairs(v) do
       if type(item) ~= "string" or item == "" then
         chk:fail("labels", "item " .. i .. ": \"key=value\" or \"key\" expected")
@@ -35,7 +37,7 @@ local function label_matchers(chk, v)
       out[#out + 1] = { k or item, k and val or nil }
     end
   else
-    for _, k in ipairs(util.sorted_keys(v)) do
+    for _, k in ipairs(keys.sorted_keys(v)) do
       if type(k) ~= "string" or type(v[k]) ~= "string" then
         chk:fail("labels", "string keys and values expected")
       end
@@ -52,9 +54,12 @@ local function has_op(cli, name)
   return ok and f ~= nil
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:cleanup(spec)
-    local chk = util.checker("cleanup", 1)
+    local chk = argcheck.checker("cleanup", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, OPTS)
     local sess = spec.session
@@ -64,7 +69,7 @@ function M.install(Client)
     local older_than
     if spec.older_than ~= nil then
       local err
-      older_than, err = util.parse_duration(spec.older_than)
+      older_than, err = units.parse_duration(spec.older_than)
       if not older_than then chk:fail("older_than", err) end
     end
     local extra = label_matchers(chk, spec.labels)
@@ -123,7 +128,7 @@ function M.install(Client)
     if want_volumes and has_op(cli, "volume_list") then
       local r = check(cli:volume_list({ filters = filters }))
       for _, v in ipairs(type(r) == "table" and r.Volumes or {}) do
-        if selected("volume", v.Labels, util.parse_time(v.CreatedAt)) then
+        if selected("volume", v.Labels, units.parse_time(v.CreatedAt)) then
           if dry_run then remove(result.volumes, v.Name)
           else remove(result.volumes, v.Name, cli:volume_delete(v.Name)) end
         end
@@ -132,7 +137,7 @@ function M.install(Client)
 
     if want_networks and has_op(cli, "network_list") then
       for _, n in ipairs(check(cli:network_list({ filters = filters })) or {}) do
-        if selected("network", n.Labels, util.parse_time(n.Created)) then
+        if selected("network", n.Labels, units.parse_time(n.Created)) then
           if dry_run then remove(result.networks, n.Id)
           else remove(result.networks, n.Id, cli:network_delete(n.Id)) end
         end

@@ -1,4 +1,4 @@
--- luadock.endpoint: which engine docker.connect talks to, decided the way the
+-- luadock.client.endpoint: which engine docker.connect talks to, decided the way the
 -- docker CLI decides it. It checks connect's options (host, context, tls,
 -- timeout, api_version), picks the context (an explicit one, else DOCKER_HOST
 -- non-empty -> "default", else DOCKER_CONTEXT, else currentContext in
@@ -13,9 +13,11 @@
 -- writes, and it never parses a host itself (core.parse_host does).
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local files = require "luadock.base.files"
+local errors = require "luadock.base.errors"
+argcheck.mark()
 
 local M = {}
 
@@ -146,7 +148,7 @@ local function exists(path)
 end
 
 -- Sockets and ssh carry no TLS (the CLI ignores TLS settings for them).
-local NO_TLS_SCHEMES = util.set { "unix", "ssh", "fd", "npipe" }
+local NO_TLS_SCHEMES = keys.set { "unix", "ssh", "fd", "npipe" }
 
 -- A named context's TLS for core.new: a table of the files it has (ca.pem,
 -- cert.pem, key.pem) and verify = not SkipTLSVerify; false (plain) when it
@@ -174,7 +176,7 @@ end
 -- raised (it may have been this one), else not_found.
 local function find(name, source)
   local broken
-  for _, id in ipairs(util.list_dir(meta_dir())) do
+  for _, id in ipairs(files.list_dir(meta_dir())) do
     local path = meta_dir() .. "/" .. id .. "/meta.json"
     local ok, meta = pcall(read_json, path)
     local ok2, ctx = ok, nil
@@ -213,8 +215,8 @@ end
 
 -- ---- connect's options ------------------------------------------------------------
 
-local CONNECT_OPTS = util.set { "host", "context", "timeout", "api_version", "tls" }
-local TLS_OPTS = util.set { "ca", "cert", "key", "verify" }
+local CONNECT_OPTS = keys.set { "host", "context", "timeout", "api_version", "tls" }
+local TLS_OPTS = keys.set { "ca", "cert", "key", "verify" }
 
 -- The tls option: nil (the environment's rules), false (plain) or
 -- { ca=, cert=, key=, verify= } (paths; verify defaults to true).
@@ -252,18 +254,18 @@ local function check_host(chk, host, as_field)
   if not ok then
     local text = "bad host '" .. shown_host(host) .. "': " .. tostring(msg)
     if as_field then chk:fail("host", text) end
-    util.argerror(chk.fname, chk.n, nil, text)
+    argcheck.argerror(chk.fname, chk.n, nil, text)
   end
   return host
 end
 
 -- connect's argument (nil, a host string or an options table), checked.
 function M.options(spec, fname)
-  local chk = util.checker(fname or "connect", 1)
+  local chk = argcheck.checker(fname or "connect", 1)
   if spec == nil then return {} end
   if type(spec) == "string" then return { host = check_host(chk, spec, false) } end
   if type(spec) ~= "table" then
-    util.argerror(chk.fname, 1, nil, "string or table expected, got " .. type(spec))
+    argcheck.argerror(chk.fname, 1, nil, "string or table expected, got " .. type(spec))
   end
   chk:only(spec, CONNECT_OPTS)
   local o = {}
@@ -309,7 +311,7 @@ function M.resolve(spec, fname)
     return r
   end
   if o.tls ~= nil then
-    util.argerror(fname or "connect", 1, "tls", string.format("tls goes with DOCKER_HOST or host; "
+    argcheck.argerror(fname or "connect", 1, "tls", string.format("tls goes with DOCKER_HOST or host; "
       .. "the context %q%s has its own TLS files", name, describe_source(source)))
   end
   local ctx = M.load(name, source ~= "argument" and source or nil)
@@ -363,7 +365,7 @@ function M.list()
     current = current == "default" } }
   local dir = meta_dir()
   local found_current = current == "default"
-  for _, id in ipairs(util.list_dir(dir)) do
+  for _, id in ipairs(files.list_dir(dir)) do
     local path = dir .. "/" .. id .. "/meta.json"
     local meta = read_json(path)
     if meta then

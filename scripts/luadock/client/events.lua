@@ -1,4 +1,4 @@
--- luadock.events: d:events{ since=, ["until"]=, filters= } as a generic-for
+-- luadock.client.events: d:events{ since=, ["until"]=, filters= } as a generic-for
 -- iterator of the Engine's event tables (Type, Action, Actor = { ID,
 -- Attributes }, time, timeNano, ...). The stream is the loop's closing value,
 -- so `break` closes the connection; with `until` the Engine ends the stream
@@ -8,10 +8,12 @@
 -- does not keep up; a watcher that must not miss any lists and reconciles,
 -- and resumes with since = <the last event's time>.
 
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local options = require "luadock.options"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local options = require "luadock.spec.options"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
@@ -21,9 +23,9 @@ local function event_time(chk, field, v)
   if v == nil then return nil end
   local t = v
   if type(v) == "string" then
-    t = util.parse_time(v) or tonumber(v)
+    t = units.parse_time(v) or tonumber(v)
     if not t and v ~= "" then
-      local d = util.parse_duration(v)
+      local d = units.parse_duration(v)
       t = d and os.time() - d
     end
   end
@@ -35,12 +37,15 @@ local function event_time(chk, field, v)
   return string.format("%.6f", t)
 end
 
-local EVENT_OPTS = util.set { "since", "until", "filters" }
+local EVENT_OPTS = keys.set { "since", "until", "filters" }
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   -- for ev in d:events{ filters = { type = "container", label = "a=b" } } do ... end
   function Client:events(spec)
-    local chk = util.checker("events", 1)
+    local chk = argcheck.checker("events", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, EVENT_OPTS)
     local q = {

@@ -1,4 +1,4 @@
--- luadock.archive: files in and out of containers (API.md "Containers"). It
+-- luadock.container.archive: files in and out of containers (API.md "Containers"). It
 -- installs on the Container class c:put_archive(path, tar_bytes),
 -- c:get_archive(path) -> tar_bytes, stat, c:copy_in(host_path, ctr_path) and
 -- c:copy_out(ctr_path, host_path), which follow `docker cp`'s rules (where a
@@ -13,25 +13,27 @@
 -- to read).
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local container = require "luadock.container"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local classes = require "luadock.base.classes"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Container = container.Container
+local Container = {}   -- Container methods, merged into the class by luadock/init.lua (PARTS)
+M.Container = Container
 
-local self_check = util.self_checker(Container, "c")
+local self_check = argcheck.self_checker(classes.Container, "c")
 
 local function path_arg(fname, n, field, v)
   if type(v) ~= "string" then
-    util.argerror(fname, n, field, "path string expected, got " .. type(v))
+    argcheck.argerror(fname, n, field, "path string expected, got " .. type(v))
   elseif v == "" then
-    util.argerror(fname, n, field, "non-empty path expected")
+    argcheck.argerror(fname, n, field, "non-empty path expected")
   elseif v:find("\0", 1, true) then
-    util.argerror(fname, n, field, "path contains a NUL byte")
+    argcheck.argerror(fname, n, field, "path contains a NUL byte")
   end
   return v
 end
@@ -69,7 +71,7 @@ function M.decode_stat(text)
     name = type(t.name) == "string" and t.name or nil,
     size = math.tointeger(t.size),
     mode = mode,
-    mtime = util.parse_time(t.mtime),
+    mtime = units.parse_time(t.mtime),
     link_target = type(t.linkTarget) == "string" and t.linkTarget ~= "" and t.linkTarget or nil,
     attrs = t,
   }
@@ -89,7 +91,7 @@ function Container:put_archive(path, tar_bytes)
   local cli = self_check(self, "put_archive")
   path_arg("put_archive", 1, "path", path)
   if type(tar_bytes) ~= "string" then
-    util.argerror("put_archive", 2, "tar_bytes", "string of tar bytes expected, got " .. type(tar_bytes))
+    argcheck.argerror("put_archive", 2, "tar_bytes", "string of tar bytes expected, got " .. type(tar_bytes))
   end
   check(cli:put_container_archive(self.id, tar_bytes, { path = path }))
   return true
@@ -354,7 +356,7 @@ end
 -- No file: an empty list.
 function M.read_dockerignore(dir)
   if type(dir) ~= "string" or dir == "" then
-    util.argerror("read_dockerignore", 1, nil, "folder path expected, got " .. type(dir))
+    argcheck.argerror("read_dockerignore", 1, nil, "folder path expected, got " .. type(dir))
   end
   local f = io.open(dir .. "/.dockerignore", "rb")
   if not f then return {} end

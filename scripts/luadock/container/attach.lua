@@ -1,4 +1,4 @@
--- luadock.attach: the Container methods that read a running container's live
+-- luadock.container.attach: the Container methods that read a running container's live
 -- streams: c:attach{ stdin=, on_output=, logs= } (its stdio, stdin fed and
 -- then closed) and c:stats() / c:stats{ stream = true } (resource samples).
 -- attach inspects first and refuses a container that is not running, as the
@@ -8,21 +8,23 @@
 -- container's state.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local container = require "luadock.container"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local errors = require "luadock.base.errors"
+local classes = require "luadock.base.classes"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Container = container.Container
+local Container = {}   -- Container methods, merged into the class by luadock/init.lua (PARTS)
+M.Container = Container
 
-local self_check = util.self_checker(Container, "c")
+local self_check = argcheck.self_checker(classes.Container, "c")
 
 local IDLE_CHECK = 1.0   -- seconds without output before asking whether it still runs
 
-local ATTACH_OPTS = util.set { "stdin", "on_output", "logs" }
+local ATTACH_OPTS = keys.set { "stdin", "on_output", "logs" }
 
 -- The container's state, raising like the docker CLI when it cannot be
 -- attached to.
@@ -55,7 +57,7 @@ end
 -- ends: the container exited, or closed its output.
 function Container:attach(spec)
   local cli = self_check(self, "attach")
-  local chk = util.checker("attach", 1)
+  local chk = argcheck.checker("attach", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, ATTACH_OPTS)
   local stdin = chk:type("stdin", spec.stdin, "string", true)
@@ -94,14 +96,14 @@ function Container:attach(spec)
   return { stdout = table.concat(out), stderr = table.concat(err) }
 end
 
-local STATS_OPTS = util.set { "stream", "one_shot" }
+local STATS_OPTS = keys.set { "stream", "one_shot" }
 
 -- c:stats() -> one sample (the Engine's JSON: cpu_stats, precpu_stats,
 -- memory_stats, ...); c:stats{ stream = true } -> an iterator of samples
 -- whose closing value is the stream, so `break` closes the connection.
 function Container:stats(spec)
   local cli = self_check(self, "stats")
-  local chk = util.checker("stats", 1)
+  local chk = argcheck.checker("stats", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, STATS_OPTS)
   local stream = chk:type("stream", spec.stream, "boolean", true) or false

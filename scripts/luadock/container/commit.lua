@@ -1,4 +1,4 @@
--- luadock.commit: c:commit{ repo=, tag=, message=, author=, changes=,
+-- luadock.container.commit: c:commit{ repo=, tag=, message=, author=, changes=,
 -- labels=, pause= } makes an Image from a container's filesystem and config
 -- (POST /commit). The image must say it is luadock's (luadock.managed=1,
 -- luadock.kind=image and the session labels): the Engine merges the config
@@ -8,29 +8,31 @@
 -- Everything is checked before the engine is called.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local session = require "luadock.session"
-local convert = require "luadock.convert"
-local container = require "luadock.container"
-local image = require "luadock.image"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local errors = require "luadock.base.errors"
+local session = require "luadock.base.session"
+local classes = require "luadock.base.classes"
+local convert = require "luadock.spec.convert"
+local image = require "luadock.image.object"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Container = container.Container
+local Container = {}   -- Container methods, merged into the class by luadock/init.lua (PARTS)
+M.Container = Container
 
-local COMMIT_OPTS = util.set { "repo", "tag", "message", "author", "changes", "labels", "pause" }
+local COMMIT_OPTS = keys.set { "repo", "tag", "message", "author", "changes", "labels", "pause" }
 
 -- The instructions the Engine accepts in `changes` (docker commit --change).
-local CHANGE_VERBS = util.set {
+local CHANGE_VERBS = keys.set {
   "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME",
   "WORKDIR", "HEALTHCHECK", "SHELL",
 }
 
 function M.plan(id, spec)
-  local chk = util.checker("commit", 1)
+  local chk = argcheck.checker("commit", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, COMMIT_OPTS)
   local repo = chk:type("repo", spec.repo, "string", true)
@@ -45,7 +47,7 @@ function M.plan(id, spec)
   if spec.changes ~= nil then
     local c = spec.changes
     if type(c) == "string" then c = { c } end
-    if type(c) ~= "table" or not util.is_array(c) then
+    if type(c) ~= "table" or not keys.is_array(c) then
       chk:fail("changes", "array of Dockerfile instructions expected, got " .. type(spec.changes))
     end
     changes = core.array {}
@@ -76,8 +78,8 @@ end
 
 -- c:commit{...} -> Image (looked up by repo:tag when given, else by id)
 function Container:commit(spec)
-  if getmetatable(self) ~= Container then
-    util.raise("calling 'commit' on bad self (use c:commit(...))")
+  if getmetatable(self) ~= classes.Container then
+    argcheck.raise("calling 'commit' on bad self (use c:commit(...))")
   end
   local cli = self._client._cli
   local p = M.plan(self.id, spec)

@@ -1,4 +1,4 @@
--- luadock.exec: running a command in a running container, the way `docker
+-- luadock.container.exec: running a command in a running container, the way `docker
 -- exec` does: c:exec{...} (create the exec instance, start it attached, read
 -- its output to the end, then ask the engine for the exit code) or
 -- c:exec{ detach = true } (start and return its id at once), and
@@ -10,27 +10,30 @@
 -- Every option is checked before the first engine call.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local convert = require "luadock.convert"
-local container = require "luadock.container"
-local logs = require "luadock.logs"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local shell = require "luadock.base.shell"
+local errors = require "luadock.base.errors"
+local convert = require "luadock.spec.convert"
+local classes = require "luadock.base.classes"
+local logs = require "luadock.container.logs"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Container = container.Container
+local Container = {}   -- Container methods, merged into the class by luadock/init.lua (PARTS)
+M.Container = Container
 
-local self_check = util.self_checker(Container, "c")
+local self_check = argcheck.self_checker(classes.Container, "c")
 
-local EXEC_OPTS = util.set {
+local EXEC_OPTS = keys.set {
   "cmd", "env", "workdir", "user", "privileged", "tty", "stdin", "timeout", "on_output", "detach",
 }
 
 -- c:exec{...} -> { body = ExecConfig, tty=, stdin=, timeout=, on_output=, detach=, command= }
 function M.plan(spec)
-  local chk = util.checker("exec", 1)
+  local chk = argcheck.checker("exec", 1)
   spec = chk:opts(spec)
   chk:only(spec, EXEC_OPTS)
   if spec.cmd == nil then chk:fail("cmd", "string or array of strings expected, got nil") end
@@ -39,7 +42,7 @@ function M.plan(spec)
     tty = chk:type("tty", spec.tty, "boolean", true) or false,
     detach = chk:type("detach", spec.detach, "boolean", true) or false,
     on_output = chk:type("on_output", spec.on_output, "function", true),
-    command = util.shell_join(cmd),
+    command = shell.join(cmd),
   }
   local body = { Cmd = cmd, Tty = p.tty }
   if spec.env ~= nil then body.Env = convert.env_list(chk, spec.env) end
@@ -135,11 +138,14 @@ function Container:exec(spec)
   return { exit_code = code, stdout = table.concat(out), stderr = table.concat(err), id = exec_id }
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   -- d:exec_inspect(id) -> the Engine's table (Running, ExitCode, Pid, ProcessConfig, ...)
   function Client:exec_inspect(id)
     if type(id) ~= "string" or id == "" then
-      util.argerror("exec_inspect", 1, nil, "exec id string expected, got "
+      argcheck.argerror("exec_inspect", 1, nil, "exec id string expected, got "
         .. (id == "" and "empty string" or type(id)))
     end
     return check(self._cli:exec_inspect(id))

@@ -1,4 +1,4 @@
--- luadock.logs: reading a container's output. drain() pumps a luadock.core
+-- luadock.container.logs: reading a container's output. drain() pumps a luadock.core
 -- stream (multiplexed, or raw for tty containers) into a callback with an
 -- optional deadline; c:logs{...} returns the interleaved text or feeds
 -- on_output; c:lines{...} is a generic-for iterator of (stream, line) whose
@@ -6,13 +6,16 @@
 -- checked before the request; nothing here changes a container.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local classes = require "luadock.base.classes"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
-local self_check   -- set by install: container.lua's check of `self`
+local self_check = argcheck.self_checker(classes.Container, "c")
 
 -- Read a MUX/RAW stream to its end, passing (stream, chunk) to fn. With a
 -- deadline (a core.clock() value) it returns false when the time ran out.
@@ -40,9 +43,9 @@ local function log_time(chk, field, v)
   if v == nil then return nil end
   local t = v
   if type(v) == "string" then
-    t = util.parse_time(v) or tonumber(v)
+    t = units.parse_time(v) or tonumber(v)
     if not t then
-      local d = util.parse_duration(v)
+      local d = units.parse_duration(v)
       t = d and os.time() - d
     end
   end
@@ -52,11 +55,11 @@ local function log_time(chk, field, v)
   return math.tointeger(t) or string.format("%.6f", t)
 end
 
-local LOG_OPTS = util.set { "stdout", "stderr", "follow", "tail", "since", "until", "timestamps", "on_output" }
+local LOG_OPTS = keys.set { "stdout", "stderr", "follow", "tail", "since", "until", "timestamps", "on_output" }
 
 local function open_logs(self, fname, spec)
   local cli = self_check(self, fname)
-  local chk = util.checker(fname, 1)
+  local chk = argcheck.checker(fname, 1)
   spec = chk:opts(spec, true)
   chk:only(spec, LOG_OPTS)
   if fname == "lines" and spec.on_output ~= nil then chk:fail("on_output", "unknown option") end
@@ -130,10 +133,7 @@ function M.lines(self, spec)
   return iter, nil, nil, s
 end
 
-function M.install(Container, checker)
-  self_check = checker
-  Container.logs = M.logs
-  Container.lines = M.lines
-end
+-- Container methods, merged into the class by luadock/init.lua (PARTS)
+M.Container = { logs = M.logs, lines = M.lines }
 
 return M

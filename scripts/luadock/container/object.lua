@@ -1,28 +1,29 @@
--- luadock.container: the Container class (fields id, short_id, name, image,
+-- luadock.container.object: the Container class (fields id, short_id, name, image,
 -- status, state, labels, created, ports, attrs; methods start, stop, logs,
 -- lines, wait, ...) and the client methods that list, look up, create and
 -- prune containers. A Container is a to-be-closed value: __close stops and
--- removes it. logs and lines come from luadock.logs; the one-shot and
+-- removes it. logs and lines come from luadock.container.logs; the one-shot and
 -- detached `run` flows live in luadock.run. Only
 -- the engine calls of luadock.core are used here; all option checking
 -- happens before the first call.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local shield = require "luadock.shield"
-local options = require "luadock.options"
-local image = require "luadock.image"
-local logs = require "luadock.logs"
-local tables = require "luadock.tables"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local shield = require "luadock.base.shield"
+local options = require "luadock.spec.options"
+local image = require "luadock.image.object"
+local logs = require "luadock.container.logs"
+local listing = require "luadock.text.listing"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Container = {}
-Container.__index = Container
-Container.__name = "luadock.Container"
+local class = require("luadock.base.classes").Container   -- the metatable
+local Container = {}   -- this file's Container methods, merged into the class by init.lua
 M.Container = Container
 
 function Container.__tostring(c)
@@ -30,7 +31,7 @@ function Container.__tostring(c)
     c.state or "?")
 end
 
-local self_check = util.self_checker(Container, "c")
+local self_check = argcheck.self_checker(class, "c")
 
 -- ---- turning Engine JSON into fields --------------------------------------
 
@@ -61,8 +62,8 @@ end
 function M.status_text(state, now)
   if type(state) ~= "table" then return "" end
   now = now or os.time()
-  local started, finished = util.parse_time(state.StartedAt), util.parse_time(state.FinishedAt)
-  local function since(t) return util.human_duration(math.max(0, now - (t or now))) end
+  local started, finished = units.parse_time(state.StartedAt), units.parse_time(state.FinishedAt)
+  local function since(t) return units.human_duration(math.max(0, now - (t or now))) end
   if state.Running then
     if state.Paused then return "Up " .. since(started) .. " (Paused)" end
     if state.Restarting then
@@ -108,7 +109,7 @@ local function apply_inspect(c, t)
   c.state = state.Status
   c.status = M.status_text(state)
   c.labels = config.Labels or {}
-  c.created = util.parse_time(t.Created)
+  c.created = units.parse_time(t.Created)
   c.ports = ports_from_inspect(t.NetworkSettings and t.NetworkSettings.Ports)
   c.attrs = t
   c._tty = config.Tty == true
@@ -116,11 +117,11 @@ local function apply_inspect(c, t)
 end
 
 function M.from_list(client, t)
-  return apply_list(setmetatable({ _client = client }, Container), t)
+  return apply_list(setmetatable({ _client = client }, class), t)
 end
 
 function M.from_inspect(client, t)
-  return apply_inspect(setmetatable({ _client = client }, Container), t)
+  return apply_inspect(setmetatable({ _client = client }, class), t)
 end
 
 function M.inspect(client, id)
@@ -137,7 +138,7 @@ function M.inspect_or_removed(client, id, plan)
     name = ((plan.query.name or ""):gsub("^/", "")), image = plan.image,
     status = "Removed", state = "removed", labels = plan.body.Labels or {},
     created = os.time(), ports = {}, attrs = {},
-  }, Container)
+  }, class)
 end
 
 -- ---- methods ----------------------------------------------------------------
@@ -164,7 +165,7 @@ end
 
 local function stop_like(self, fname, op, spec)
   local cli = self_check(self, fname)
-  local chk = util.checker(fname, 1)
+  local chk = argcheck.checker(fname, 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { timeout = true })
   local t = spec.timeout
@@ -185,7 +186,7 @@ function Container:restart(spec) return stop_like(self, "restart", "container_re
 
 function Container:kill(spec)
   local cli = self_check(self, "kill")
-  local chk = util.checker("kill", 1)
+  local chk = argcheck.checker("kill", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { signal = true })
   local sig = spec.signal
@@ -210,7 +211,7 @@ end
 
 function Container:remove(spec)
   local cli = self_check(self, "remove")
-  local chk = util.checker("remove", 1)
+  local chk = argcheck.checker("remove", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { force = true, volumes = true, link = true })
   local q = {
@@ -223,11 +224,11 @@ function Container:remove(spec)
   return true
 end
 
-local WAIT_CONDITIONS = util.set { "not-running", "next-exit", "removed" }
+local WAIT_CONDITIONS = keys.set { "not-running", "next-exit", "removed" }
 
 function Container:wait(spec)
   local cli = self_check(self, "wait")
-  local chk = util.checker("wait", 1)
+  local chk = argcheck.checker("wait", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { condition = true, timeout = true })
   local cond = spec.condition
@@ -246,7 +247,7 @@ end
 function Container:rename(name)
   local cli = self_check(self, "rename")
   if type(name) ~= "string" or not name:match("^/?[%w][%w_.%-]+$") then
-    util.argerror("rename", 1, nil, type(name) == "string" and "invalid container name '" .. name .. "'"
+    argcheck.argerror("rename", 1, nil, type(name) == "string" and "invalid container name '" .. name .. "'"
       or "string expected, got " .. type(name))
   end
   check(cli:container_rename(self.id, { name = name }))
@@ -256,7 +257,7 @@ end
 
 function Container:top(spec)
   local cli = self_check(self, "top")
-  local chk = util.checker("top", 1)
+  local chk = argcheck.checker("top", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { ps_args = true })
   return check(cli:container_top(self.id, { ps_args = chk:type("ps_args", spec.ps_args, "string", true) }))
@@ -302,8 +303,6 @@ function Container:__close(err)
   if not ok and err == nil then error(e, 0) end
 end
 
-logs.install(Container, self_check)
-
 -- ---- client methods ------------------------------------------------------
 
 -- Create from a checked plan (see options.container). A missing image is
@@ -323,7 +322,10 @@ function M.create_from_plan(client, plan)
   return r.Id, r.Warnings
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:create(spec)
     local plan = options.container("create", spec)
     local id = M.create_from_plan(self, plan)
@@ -331,7 +333,7 @@ function M.install(Client)
   end
 
   local function list(self, fname, spec)
-    local chk = util.checker(fname, 1)
+    local chk = argcheck.checker(fname, 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { all = true, filters = true, limit = true, size = true })
     local q = {
@@ -342,20 +344,20 @@ function M.install(Client)
     }
     local out = {}
     for i, t in ipairs(check(self._cli:container_list(q))) do out[i] = M.from_list(self, t) end
-    return tables.list(out, "Container")   -- prints as `docker ps`
+    return listing.list(out, "Container")   -- prints as `docker ps`
   end
   function Client:containers(spec) return list(self, "containers", spec) end
   function Client:ps(spec) return list(self, "ps", spec) end
 
   function Client:container(id)
     if type(id) ~= "string" or id == "" then
-      util.argerror("container", 1, nil, "string expected, got " .. (id == "" and "empty string" or type(id)))
+      argcheck.argerror("container", 1, nil, "string expected, got " .. (id == "" and "empty string" or type(id)))
     end
     return M.inspect(self, id)
   end
 
   function Client:prune_containers(spec)
-    local chk = util.checker("prune_containers", 1)
+    local chk = argcheck.checker("prune_containers", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local r = check(self._cli:container_prune({ filters = options.filters(chk, spec.filters) }))

@@ -18,13 +18,15 @@
 -- the same call.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local options = require "luadock.options"
-local container = require "luadock.container"
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local shell = require "luadock.base.shell"
+local errors = require "luadock.base.errors"
+local options = require "luadock.spec.options"
+local container = require "luadock.container.object"
 local loop = require "luadock.loop"
-local shield = require "luadock.shield"
-util.mark()
+local shield = require "luadock.base.shield"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
@@ -34,7 +36,7 @@ local LANDING_WAIT = 3       -- seconds to look for a container whose create was
 local TIMED_OUT = {}         -- what the run's body returns when `timeout` passed
 local CALL_LABEL = "luadock.call"
 -- failures after which a create may still have reached the engine
-local LANDING_KINDS = util.set { "canceled", "timeout", "connection", "truncated", "protocol" }
+local LANDING_KINDS = keys.set { "canceled", "timeout", "connection", "truncated", "protocol" }
 
 local function describe(plan)
   return plan.image .. " " .. (plan.command and ("[" .. plan.command .. "]") or "[image's default command]")
@@ -287,7 +289,7 @@ local function run_once(client, plan)
   local result = { exit_code = code, stdout = table.concat(out), stderr = table.concat(err), id = id }
   if code ~= 0 and plan.check then
     local msg = string.format("%s exited with code %s", describe(plan), tostring(code))
-    local tail = util.last_lines(result.stderr, 5)
+    local tail = shell.last_lines(result.stderr, 5)
     if tail ~= "" then msg = msg .. "; stderr:\n" .. tail end
     errors.throw("exit", msg, {
       exit_code = code, stdout = result.stdout, stderr = result.stderr, id = id,
@@ -297,7 +299,10 @@ local function run_once(client, plan)
   return result
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:run(spec)
     local plan = options.container("run", spec)
     if plan.detach then return run_detached(self, plan) end

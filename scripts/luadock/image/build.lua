@@ -1,4 +1,4 @@
--- luadock.build: d:build{ context = dir, ... } -> Image. The context is
+-- luadock.image.build: d:build{ context = dir, ... } -> Image. The context is
 -- tarred by core.tar, leaving out what dir/.dockerignore excludes (the
 -- Dockerfile and .dockerignore are always sent, as the docker CLI does); the
 -- engine builds it (the classic builder on 20.10) while every progress event
@@ -9,20 +9,21 @@
 -- option is checked before anything is read or sent.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local session = require "luadock.session"
-local convert = require "luadock.convert"
-local image = require "luadock.image"
-local progress = require "luadock.progress"
-local registry = require "luadock.registry"
-local archive = require "luadock.archive"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local errors = require "luadock.base.errors"
+local session = require "luadock.base.session"
+local convert = require "luadock.spec.convert"
+local image = require "luadock.image.object"
+local progress = require "luadock.image.progress"
+local registry = require "luadock.image.registry"
+local archive = require "luadock.container.archive"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local BUILD_OPTS = util.set {
+local BUILD_OPTS = keys.set {
   "context", "dockerfile", "tag", "buildargs", "labels", "on_progress", "nocache",
   "pull", "target", "network_mode", "platform",
 }
@@ -60,13 +61,13 @@ local function clean_rel(path)
 end
 
 -- The patterns of dir/.dockerignore, read as the docker CLI reads the file
--- (luadock.archive's reader; cleaning and '!' are core.tar's).
+-- (luadock.container.archive's reader; cleaning and '!' are core.tar's).
 M.read_dockerignore = archive.read_dockerignore
 
 local function string_map(chk, field, v)
   if type(v) ~= "table" then chk:fail(field, "table expected, got " .. type(v)) end
   local out = core.object {}
-  for _, k in ipairs(util.sorted_keys(v)) do
+  for _, k in ipairs(keys.sorted_keys(v)) do
     local x = v[k]
     if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings, got " .. type(k)) end
     if type(x) == "number" then x = tostring(math.tointeger(x) or x) end
@@ -79,7 +80,7 @@ end
 local function tags_option(chk, v)
   if v == nil then return nil end
   local list = type(v) == "string" and { v } or v
-  if type(list) ~= "table" or not util.is_array(list) or #list == 0 then
+  if type(list) ~= "table" or not keys.is_array(list) or #list == 0 then
     chk:fail("tag", "string or array of strings expected, got " .. type(v))
   end
   local out = core.array {}
@@ -98,7 +99,7 @@ end
 
 -- Checks the options; returns the request parts.
 local function plan_of(spec)
-  local chk = util.checker("build", 1)
+  local chk = argcheck.checker("build", 1)
   spec = chk:opts(spec)
   chk:only(spec, BUILD_OPTS)
   local dir = spec.context
@@ -162,7 +163,7 @@ function M.context_tar(dir, dockerfile)
   if not ok then
     -- core.tar refused a pattern the way Go's matcher would
     local why = tostring(tar):match("field 'exclude': (.*)%)$") or tostring(tar)
-    util.argerror("build", 1, "context", "bad pattern in " .. printable(dir) .. "/.dockerignore: " .. why)
+    argcheck.argerror("build", 1, "context", "bad pattern in " .. printable(dir) .. "/.dockerignore: " .. why)
   end
   if not tar then
     errors.throw("io", "cannot read the build context " .. dir .. ": " .. tostring(terr))
@@ -211,7 +212,10 @@ function M.build(client, spec)
   return image.from_inspect(client, check(client._cli:image_inspect(built)), ref)
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:build(spec) return M.build(self, spec) end
 end
 

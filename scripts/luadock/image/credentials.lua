@@ -16,11 +16,12 @@
 -- other registry its bare host[:port].
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local tables = require "luadock.tables"
-local endpoint = require "luadock.endpoint"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local errors = require "luadock.base.errors"
+local listing = require "luadock.text.listing"
+local endpoint = require "luadock.client.endpoint"
+argcheck.mark()
 
 local M = {}
 
@@ -28,7 +29,7 @@ M.HUB = "https://index.docker.io/v1/"
 M.timeout = 10                 -- seconds a helper may take
 M.max_output = 64 * 1024       -- bytes a helper may write (each of stdout, stderr)
 
-local HUB_ALIASES = util.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
+local HUB_ALIASES = keys.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
 local NOT_FOUND = "credentials not found in native keychain"
 local TOKEN_USER = "<token>"
 local MESSAGE_MAX = 300        -- characters of a helper's message in an error
@@ -41,9 +42,9 @@ local Credentials = { __name = "luadock.credentials" }
 Credentials.__index = Credentials
 
 function Credentials.__tostring(c)
-  local who = rawget(c, "username") and ("user " .. tables.escape(rawget(c, "username")))
+  local who = rawget(c, "username") and ("user " .. listing.escape(rawget(c, "username")))
     or (rawget(c, "identitytoken") and "identity token") or "anonymous"
-  return "credentials for " .. tables.escape(tostring(rawget(c, "serveraddress"))) .. " (" .. who .. ")"
+  return "credentials for " .. listing.escape(tostring(rawget(c, "serveraddress"))) .. " (" .. who .. ")"
 end
 
 function M.new(fields)
@@ -57,7 +58,7 @@ end
 -- ---- config.json ---------------------------------------------------------------
 
 -- config.json as a table, or {}: a missing or unreadable file means no
--- credentials (the docker CLI only warns; luadock.endpoint reads it).
+-- credentials (the docker CLI only warns; luadock.client.endpoint reads it).
 function M.config()
   return (endpoint.config())
 end
@@ -92,7 +93,7 @@ local function from_auths(auths, registry)
   if type(auths) ~= "table" then return nil end
   local exact = from_entry(auths[registry], registry)
   if exact then return exact end
-  for _, key in ipairs(util.sorted_keys(auths)) do
+  for _, key in ipairs(keys.sorted_keys(auths)) do
     if type(key) == "string" and normalize_key(key) == registry then
       local a = from_entry(auths[key], registry)
       if a then return a end
@@ -105,7 +106,7 @@ end
 
 local function helper_fail(program, registry, what)
   errors.throw("auth", "credential helper " .. program
-    .. (registry and (" (registry " .. tables.escape(registry) .. ")") or "") .. ": " .. what,
+    .. (registry and (" (registry " .. listing.escape(registry) .. ")") or "") .. ": " .. what,
     { helper = program, registry = registry })
 end
 
@@ -114,7 +115,7 @@ end
 local function program_of(name, field, registry)
   if type(name) ~= "string" or name == "" or name:find("[/%z]") then
     errors.throw("auth", "config.json: " .. field .. " must be a helper name (docker-credential-<name> on PATH), got "
-      .. (type(name) == "string" and tables.escape(name, { quote = true }) or type(name)),
+      .. (type(name) == "string" and listing.escape(name, { quote = true }) or type(name)),
       { registry = registry })
   end
   return "docker-credential-" .. name
@@ -130,7 +131,7 @@ local function said(r)
     return ": (its output is not shown: it may hold credentials)"
   end
   if #text > MESSAGE_MAX then text = text:sub(1, MESSAGE_MAX) .. "…" end
-  return ": " .. tables.escape(text)
+  return ": " .. listing.escape(text)
 end
 
 -- Run `program action` with input on stdin; returns the result of a
@@ -203,7 +204,7 @@ end
 -- that named it, or nil.
 local function helper_for(cfg, registry)
   if type(cfg.credHelpers) == "table" and cfg.credHelpers[registry] ~= nil then
-    local field = "credHelpers[" .. tables.escape(registry, { quote = true }) .. "]"
+    local field = "credHelpers[" .. listing.escape(registry, { quote = true }) .. "]"
     return program_of(cfg.credHelpers[registry], field, registry)
   end
   if cfg.credsStore ~= nil and cfg.credsStore ~= "" then
@@ -230,18 +231,18 @@ function M.all()
   local out = {}
   if cfg.credsStore ~= nil and cfg.credsStore ~= "" then
     local program = program_of(cfg.credsStore, "credsStore", nil)
-    for _, key in ipairs(util.sorted_keys(M.helper_list(program))) do
+    for _, key in ipairs(keys.sorted_keys(M.helper_list(program))) do
       local a = M.helper_get(program, key)
       if a then out[key] = a end
     end
   elseif type(cfg.auths) == "table" then
-    for _, key in ipairs(util.sorted_keys(cfg.auths)) do
+    for _, key in ipairs(keys.sorted_keys(cfg.auths)) do
       local a = type(key) == "string" and from_entry(cfg.auths[key], key)
       if a then out[key] = a end
     end
   end
   if type(cfg.credHelpers) == "table" then
-    for _, key in ipairs(util.sorted_keys(cfg.credHelpers)) do
+    for _, key in ipairs(keys.sorted_keys(cfg.credHelpers)) do
       if type(key) == "string" then
         local ok, a = pcall(function()
           return M.helper_get(program_of(cfg.credHelpers[key], "credHelpers", key), key)

@@ -1,28 +1,29 @@
--- luadock.image: the Image class (id, short_id, tags, size, created, labels,
+-- luadock.image.object: the Image class (id, short_id, tags, size, created, labels,
 -- attrs; tag, remove, history) and the client methods images, image,
 -- import (a root-filesystem tar, from a file or bytes, labelled as luadock's),
 -- load and save (`docker save` tars; save streams to a file, never holding
 -- the tar in memory) and prune_images. It also holds the one place where
 -- run/create get a missing image (pull_for_run, which pulls through
--- luadock.registry). No option of a call reaches the engine before the whole
+-- luadock.image.registry). No option of a call reaches the engine before the whole
 -- call was checked.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local session = require "luadock.session"
-local options = require "luadock.options"
-local convert = require "luadock.convert"
-local progress = require "luadock.progress"
-local tables = require "luadock.tables"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local session = require "luadock.base.session"
+local options = require "luadock.spec.options"
+local convert = require "luadock.spec.convert"
+local progress = require "luadock.image.progress"
+local listing = require "luadock.text.listing"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Image = {}
-Image.__index = Image
-Image.__name = "luadock.Image"
+local class = require("luadock.base.classes").Image   -- the metatable
+local Image = {}   -- this file's Image methods, merged into the class by init.lua
 M.Image = Image
 
 function Image.__tostring(img)
@@ -44,7 +45,7 @@ local function base(client, t, ref)
     _client = client, _ref = ref,
     id = t.Id, short_id = hex:sub(1, 12), tags = tags_of(t.RepoTags),
     size = math.tointeger(t.Size) or t.Size, attrs = t,
-  }, Image)
+  }, class)
 end
 
 function M.from_list(client, t)
@@ -56,7 +57,7 @@ end
 
 function M.from_inspect(client, t, ref)
   local img = base(client, t, ref)
-  img.created = util.parse_time(t.Created)
+  img.created = units.parse_time(t.Created)
   img.labels = (t.Config and t.Config.Labels) or {}
   return img
 end
@@ -74,19 +75,19 @@ function M.inspect(client, name)
   return M.from_inspect(client, t, (not names_id(name, t.Id)) and name or nil)
 end
 
-local self_check = util.self_checker(Image, "img")
+local self_check = argcheck.self_checker(class, "img")
 
 -- img:tag("repo", "tag") or img:tag("repo:tag")
 function Image:tag(repo, tag)
   local cli = self_check(self, "tag")
   if type(repo) ~= "string" or repo == "" then
-    util.argerror("tag", 1, nil, "string expected, got " .. (repo == "" and "empty string" or type(repo)))
+    argcheck.argerror("tag", 1, nil, "string expected, got " .. (repo == "" and "empty string" or type(repo)))
   end
   if tag == nil then
     local r, t = repo:match("^(.*):([%w_][%w_.%-]*)$")
     if r and not t:find("/", 1, true) then repo, tag = r, t end
   elseif type(tag) ~= "string" then
-    util.argerror("tag", 2, nil, "string expected, got " .. type(tag))
+    argcheck.argerror("tag", 2, nil, "string expected, got " .. type(tag))
   end
   check(cli:image_tag(self.id, { repo = repo, tag = tag }))
   self.tags[#self.tags + 1] = repo .. ":" .. (tag or "latest")
@@ -97,7 +98,7 @@ end
 -- looked up by id or listed, it removes the image.
 function Image:remove(spec)
   local cli = self_check(self, "remove")
-  local chk = util.checker("remove", 1)
+  local chk = argcheck.checker("remove", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { force = true, noprune = true })
   local q = {
@@ -126,7 +127,7 @@ end
 -- failed "missing" pull reads like the CLI's: "Unable to find image 'x:1'
 -- locally; pulling it failed: <the engine's reason>".
 function M.pull_for_run(client, ref, policy)
-  local registry = require("luadock.registry")
+  local registry = require("luadock.image.registry")
   local context = policy == "missing"
     and ("Unable to find image '" .. registry.full_ref(ref) .. "' locally; pulling it failed") or nil
   return registry.pull(client, ref, nil, "run", context)
@@ -161,15 +162,18 @@ end
 
 -- A checker for a positional argument (no field name in its messages).
 local function positional(fname, n)
-  return { fail = function(_, _, msg) util.argerror(fname, n, nil, msg) end }
+  return { fail = function(_, _, msg) argcheck.argerror(fname, n, nil, msg) end }
 end
 
-local IMPORT_OPTS = util.set { "source", "repo", "tag", "changes", "labels", "message", "platform" }
+local IMPORT_OPTS = keys.set { "source", "repo", "tag", "changes", "labels", "message", "platform" }
 local DEFAULT_PATH = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:images(spec)
-    local chk = util.checker("images", 1)
+    local chk = argcheck.checker("images", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { all = true, filters = true, digests = true })
     local q = {
@@ -179,19 +183,19 @@ function M.install(Client)
     }
     local out = {}
     for i, t in ipairs(check(self._cli:image_list(q))) do out[i] = M.from_list(self, t) end
-    return tables.list(out, "Image")   -- prints as `docker images`
+    return listing.list(out, "Image")   -- prints as `docker images`
   end
 
   function Client:image(name)
     if type(name) ~= "string" or name == "" then
-      util.argerror("image", 1, nil, "string expected, got " .. (name == "" and "empty string" or type(name)))
+      argcheck.argerror("image", 1, nil, "string expected, got " .. (name == "" and "empty string" or type(name)))
     end
     return M.inspect(self, name)
   end
 
   -- d:import{ source = path_or_tar_bytes, repo=, tag=, changes={...}, labels= }
   function Client:import(spec)
-    local chk = util.checker("import", 1)
+    local chk = argcheck.checker("import", 1)
     spec = chk:opts(spec)
     chk:only(spec, IMPORT_OPTS)
     local source = spec.source
@@ -202,7 +206,7 @@ function M.install(Client)
     if tag and not tag:match("^[%w_][%w_.%-]*$") then chk:fail("tag", "invalid tag '" .. tag .. "'") end
     local changes, has_path = core.array {}, false
     if spec.changes ~= nil then
-      if type(spec.changes) ~= "table" or not util.is_array(spec.changes) then
+      if type(spec.changes) ~= "table" or not keys.is_array(spec.changes) then
         chk:fail("changes", "array of Dockerfile instructions expected, got " .. type(spec.changes))
       end
       for i, c in ipairs(spec.changes) do
@@ -213,7 +217,7 @@ function M.install(Client)
     end
     local labels = session.labels(spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil,
       "image")
-    for _, k in ipairs(util.sorted_keys(labels)) do
+    for _, k in ipairs(keys.sorted_keys(labels)) do
       changes[#changes + 1] = "LABEL " .. quote(k) .. "=" .. quote(labels[k])
     end
     if not has_path then changes[#changes + 1] = DEFAULT_PATH end
@@ -276,22 +280,22 @@ function M.install(Client)
   -- next to `path`, renamed over it once complete (removed on failure).
   function Client:save(names, path)
     local list = type(names) == "string" and { names } or names
-    if type(list) ~= "table" or #list == 0 or not util.is_array(list) then
-      util.argerror("save", 1, nil, "image name or array of names expected, got "
+    if type(list) ~= "table" or #list == 0 or not keys.is_array(list) then
+      argcheck.argerror("save", 1, nil, "image name or array of names expected, got "
         .. (type(names) == "table" and "empty or non-array table" or type(names)))
     end
     for i, n in ipairs(list) do
       if type(n) ~= "string" or n == "" or n:find("%c") then
-        util.argerror("save", 1, nil, "item " .. i .. ": image name expected, got "
+        argcheck.argerror("save", 1, nil, "item " .. i .. ": image name expected, got "
           .. (type(n) == "string" and string.format("%q", (n:gsub("%c", "?"))) or type(n)))
       end
     end
     if type(path) ~= "string" or path == "" then
-      util.argerror("save", 2, nil, "file path expected, got " .. (path == "" and "empty string" or type(path)))
+      argcheck.argerror("save", 2, nil, "file path expected, got " .. (path == "" and "empty string" or type(path)))
     end
     local tmp = path .. ".part-" .. core.random_hex(4)
     local f, ferr = io.open(tmp, "wb")
-    if not f then util.argerror("save", 2, nil, "cannot write " .. tostring(ferr)) end
+    if not f then argcheck.argerror("save", 2, nil, "cannot write " .. tostring(ferr)) end
     local ok, err = pcall(function()
       local s <close> = check(self._cli:image_get_all({ names = core.array({ table.unpack(list) }) }))
       while true do
@@ -321,7 +325,7 @@ function M.install(Client)
   -- untagged = {refs}, space_reclaimed = bytes }; dangling = false prunes
   -- every unused image that matches the filters, as the engine does.
   function Client:prune_images(spec)
-    local chk = util.checker("prune_images", 1)
+    local chk = argcheck.checker("prune_images", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { dangling = true, filters = true })
     local dangling = chk:type("dangling", spec.dangling, "boolean", true)

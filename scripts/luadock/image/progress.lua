@@ -1,12 +1,12 @@
--- luadock.progress: reading the JSON progress streams of pull, push, build,
+-- luadock.image.progress: reading the JSON progress streams of pull, push, build,
 -- import and load, whose failures arrive inside a 200 response as an
 -- {"error", "errorDetail"} event, and naming the kind of a registry failure
 -- from its text (the engine reports most of them as 500s or in the stream, so
 -- the text is all there is to go by). It must not open requests itself.
 
-local errors = require "luadock.errors"
-local util = require "luadock.util"
-util.mark()
+local errors = require "luadock.base.errors"
+local argcheck = require "luadock.base.argcheck"
+argcheck.mark()
 
 local M = {}
 
@@ -59,13 +59,13 @@ function M.drain(s, on_progress, where, classify)
 end
 
 -- The on_progress of a pull, push, build or load that was given none: a
--- luadock.progressbar on stdout once the host's REPL has set
+-- luadock.text.progressbar on stdout once the host's REPL has set
 -- docker.interactive = true, else nil (scripts stay quiet). The one place
 -- that decides it.
 function M.default_handler()
   local docker = package.loaded["luadock"]
   if type(docker) ~= "table" or rawget(docker, "interactive") ~= true then return nil end
-  return require("luadock.progressbar").new{}:handler()
+  return require("luadock.text.progressbar").new{}:handler()
 end
 
 -- Run fn(); a docker.Error it raises gets `lead .. ": "` in front of its

@@ -1,4 +1,4 @@
--- luadock.registry: talking to registries through the engine. d:pull and
+-- luadock.image.registry: talking to registries through the engine. d:pull and
 -- d:push, the reading of image references (name[:tag][@digest], where the
 -- port of a registry host such as 127.0.0.1:5000/x is not a tag), the
 -- X-Registry-Auth header (always sent: base64url of the credentials given as
@@ -9,18 +9,19 @@
 -- errors: only the names of fields do.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local image = require "luadock.image"
-local progress = require "luadock.progress"
-local credentials = require "luadock.credentials"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local errors = require "luadock.base.errors"
+local image = require "luadock.image.object"
+local progress = require "luadock.image.progress"
+local credentials = require "luadock.image.credentials"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
 M.HUB = credentials.HUB
-local HUB_ALIASES = util.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
+local HUB_ALIASES = keys.set { "docker.io", "index.docker.io", "registry-1.docker.io" }
 local ANONYMOUS = "e30="   -- base64url("{}")
 
 -- ---- references -----------------------------------------------------------
@@ -63,14 +64,14 @@ end
 -- Checks a reference argument; returns it.
 function M.check_ref(fname, n, ref)
   if type(ref) ~= "string" or ref == "" then
-    util.argerror(fname, n, nil, "image reference expected, got "
+    argcheck.argerror(fname, n, nil, "image reference expected, got "
       .. (ref == "" and "empty string" or type(ref)))
   end
   if ref:find("[%s%c]") then
-    util.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", (ref:gsub("%c", "?"))))
+    argcheck.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", (ref:gsub("%c", "?"))))
   end
   if not M.valid_ref(ref) then
-    util.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", ref))
+    argcheck.argerror(fname, n, nil, "invalid image reference " .. string.format("%q", ref))
   end
   return ref
 end
@@ -89,7 +90,7 @@ function M.all_stored_auth()
   return credentials.all()
 end
 
-local AUTH_FIELDS = util.set { "username", "password", "serveraddress", "identitytoken", "email" }
+local AUTH_FIELDS = keys.set { "username", "password", "serveraddress", "identitytoken", "email" }
 
 -- Checks the `auth` option (nil, false, or a table of strings). The messages
 -- name fields and types only, never values.
@@ -126,8 +127,8 @@ end
 
 -- ---- pull and push --------------------------------------------------------
 
-local PULL_OPTS = util.set { "on_progress", "auth", "all_tags", "platform" }
-local PUSH_OPTS = util.set { "on_progress", "auth" }
+local PULL_OPTS = keys.set { "on_progress", "auth", "all_tags", "platform" }
+local PUSH_OPTS = keys.set { "on_progress", "auth" }
 
 -- The reference as the docker CLI shows it: ":latest" added when there is
 -- neither tag nor digest.
@@ -145,7 +146,7 @@ end
 function M.pull(client, ref, spec, fname, context)
   fname = fname or "pull"
   M.check_ref(fname, 1, ref)
-  local chk = util.checker(fname, 2)
+  local chk = argcheck.checker(fname, 2)
   spec = chk:opts(spec, true)
   chk:only(spec, PULL_OPTS)
   local on_progress = chk:type("on_progress", spec.on_progress, "function", true)
@@ -154,7 +155,7 @@ function M.pull(client, ref, spec, fname, context)
   local auth = M.check_auth(chk, spec.auth)
   local name, tag, digest = M.parse_ref(ref)
   if all_tags and (tag or digest) then
-    util.argerror(fname, 1, nil, "all_tags = true wants a repository without a tag or digest, got '" .. ref .. "'")
+    argcheck.argerror(fname, 1, nil, "all_tags = true wants a repository without a tag or digest, got '" .. ref .. "'")
   end
   local q = { fromImage = name, platform = platform }
   if digest then q.tag = digest elseif not all_tags then q.tag = tag or "latest" end
@@ -175,13 +176,13 @@ end
 -- Push `ref` (":latest" when it has no tag); returns true.
 function M.push(client, ref, spec)
   M.check_ref("push", 1, ref)
-  local chk = util.checker("push", 2)
+  local chk = argcheck.checker("push", 2)
   spec = chk:opts(spec, true)
   chk:only(spec, PUSH_OPTS)
   local on_progress = chk:type("on_progress", spec.on_progress, "function", true)
   local auth = M.check_auth(chk, spec.auth)
   local name, tag, digest = M.parse_ref(ref)
-  if digest then util.argerror("push", 1, nil, "a digest cannot be pushed; give name:tag, got '" .. ref .. "'") end
+  if digest then argcheck.argerror("push", 1, nil, "a digest cannot be pushed; give name:tag, got '" .. ref .. "'") end
   local cli = client._cli
   local where = { method = "POST", path = "/images/" .. name .. "/push" }
   local s <close> = progress.open(cli, "image_push", name, { tag = tag or "latest" },
@@ -190,7 +191,10 @@ function M.push(client, ref, spec)
   return true
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   function Client:pull(ref, spec) return M.pull(self, ref, spec) end
   function Client:push(ref, spec) return M.push(self, ref, spec) end
 end

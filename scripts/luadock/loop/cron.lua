@@ -1,4 +1,4 @@
---[[ luadock.cron: cron expressions and "@every" intervals for luadock.schedule.
+--[[ luadock.loop.cron: cron expressions and "@every" intervals for luadock.schedule.
 cron.parse(spec) checks a spec once and returns a schedule; sched:next(t) is the
 epoch second of its next fire strictly after t, in local time (the process TZ,
 through os.date only: glibc's mktime resolves ambiguous times differently
@@ -27,8 +27,9 @@ Unlike Vixie cron the forward rule applies to jumps of any size. Offset changes
 are found by probing os.date once a day of the searched range, so two changes
 less than a day apart (none in tzdata since 1970) would be missed. ]]
 
-local util = require "luadock.util"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local units = require "luadock.base.units"
+argcheck.mark()
 
 local M = {}
 
@@ -61,7 +62,7 @@ local DESCRIPTORS = {
 
 -- ---- calendar arithmetic (proleptic Gregorian, days since 1970-01-01) ----
 
-local days_from_civil = util.days_from_civil
+local days_from_civil = units.days_from_civil
 
 local function civil_from_days(z)
   z = z + 719468
@@ -110,7 +111,7 @@ end
 -- ---- parsing ----
 
 local function fail(fname, field, spec, msg)
-  util.argerror(fname, 1, field, msg .. " in " .. string.format("%q", spec))
+  argcheck.argerror(fname, 1, field, msg .. " in " .. string.format("%q", spec))
 end
 
 local function parse_value(s, F, bad)
@@ -218,7 +219,7 @@ function M.every(v)
   else
     msg = "seconds or a duration string expected, got " .. type(v)
   end
-  if not n then util.argerror("every", 1, nil, msg) end
+  if not n then argcheck.argerror("every", 1, nil, msg) end
   return every_schedule("@every " .. n .. "s", n)
 end
 
@@ -241,12 +242,12 @@ end
 function M.parse(spec, fname)
   fname = fname or "cron"
   if type(spec) ~= "string" then
-    util.argerror(fname, 1, nil, "cron expression string expected, got " .. type(spec))
+    argcheck.argerror(fname, 1, nil, "cron expression string expected, got " .. type(spec))
   end
   local text = spec:match("^%s*(.-)%s*$")
-  if text == "" then util.argerror(fname, 1, nil, "empty cron expression") end
+  if text == "" then argcheck.argerror(fname, 1, nil, "empty cron expression") end
   if text:match("^CRON_TZ=") or text:match("^TZ=") then
-    util.argerror(fname, 1, nil, "per-expression time zones (" .. text:match("^[%u_]+=%S*")
+    argcheck.argerror(fname, 1, nil, "per-expression time zones (" .. text:match("^[%u_]+=%S*")
       .. ") are not supported: set TZ for the whole process in " .. string.format("%q", spec))
   end
   if text:sub(1, 1) == "@" then
@@ -254,11 +255,11 @@ function M.parse(spec, fname)
     word = word and word:lower()
     if word == "@every" then
       local n, msg = M.duration(rest)
-      if not n then util.argerror(fname, 1, nil, "@every: " .. msg) end
+      if not n then argcheck.argerror(fname, 1, nil, "@every: " .. msg) end
       return every_schedule(spec, n)
     end
     if not word or not DESCRIPTORS[word] or rest ~= "" then
-      util.argerror(fname, 1, nil, "unknown descriptor " .. string.format("%q", text)
+      argcheck.argerror(fname, 1, nil, "unknown descriptor " .. string.format("%q", text)
         .. " (use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)")
     end
     text = DESCRIPTORS[word]
@@ -266,7 +267,7 @@ function M.parse(spec, fname)
   local parts = {}
   for p in text:gmatch("%S+") do parts[#parts + 1] = p end
   if #parts ~= 5 and #parts ~= 6 then
-    util.argerror(fname, 1, nil, string.format(
+    argcheck.argerror(fname, 1, nil, string.format(
       "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got %d in %q",
       #parts, spec))
   end
@@ -380,14 +381,14 @@ local function next_fire(S, t)
     end
     a, o = T - 1, o2
   end
-  util.raise(string.format("cron: %q has no fire time within %d years after %s",
+  argcheck.raise(string.format("cron: %q has no fire time within %d years after %s",
     S.spec, HORIZON_YEARS, os.date("%Y-%m-%d %H:%M:%S", t)))
 end
 
 local function check_time(fname, n, t)
   local it = type(t) == "number" and t == t and math.tointeger(math.floor(t))
   if not it or it < -(1 << 37) or it > (1 << 37) then    -- about years -2385 to 6325
-    util.argerror(fname, n, nil, "epoch seconds expected, got "
+    argcheck.argerror(fname, n, nil, "epoch seconds expected, got "
       .. (type(t) ~= "number" and type(t) or t ~= t and "NaN" or tostring(t)))
   end
   return it

@@ -11,9 +11,9 @@ changes: calls block, sleep sleeps.
 Nothing here knows about jobs or containers; luadock.schedule builds on it. ]]
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local shield = require "luadock.shield"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local shield = require "luadock.base.shield"
+argcheck.mark()
 
 local M = {}
 
@@ -96,7 +96,7 @@ local function resume(t, ...)
 end
 
 local function abort_message(msg)
-  local errors = require "luadock.errors"
+  local errors = require "luadock.base.errors"
   errors.throw("canceled", msg, { code = "CANCELED" })
 end
 
@@ -112,7 +112,7 @@ function M.sleep(seconds)
   return true
 end
 
--- An abort waits while the task is in shielded clean-up (luadock.shield).
+-- An abort waits while the task is in shielded clean-up (luadock.base.shield).
 local function abortable(t)
   return t.abort ~= nil and not core.shielded(t.co)
 end
@@ -149,7 +149,7 @@ end
 -- in fails with kind "canceled" and msg) and the loop driven for up to
 -- `grace` seconds (default KILL_GRACE), so the task unwinds as after any error: its pcall-based
 -- clean-up runs too, not only its to-be-closed values, and clean-up it does
--- under a shield (luadock.shield) is never cut in half. A task still alive
+-- under a shield (luadock.base.shield) is never cut in half. A task still alive
 -- then is closed. This runs shielded itself, so a signal that comes
 -- meanwhile cannot leave the rest unclosed. From inside a task the loop
 -- cannot be driven: the tasks are closed at once.

@@ -1,12 +1,12 @@
--- luadock.parallel: docker.parallel(fns, { max = 8 }) runs each function in
+-- luadock.loop.parallel: docker.parallel(fns, { max = 8 }) runs each function in
 -- its own task on luadock's event loop (luadock.loop), at most `max` at once,
 -- so the Engine calls they make overlap without threads. It returns their
 -- first results in order; when some fail, the first failure (by position) is
 -- raised after all have finished, naming which function it was.
 local loop = require "luadock.loop"
-local errors = require "luadock.errors"
-local util = require "luadock.util"
-util.mark()
+local errors = require "luadock.base.errors"
+local argcheck = require "luadock.base.argcheck"
+argcheck.mark()
 
 local M = {}
 
@@ -16,15 +16,15 @@ end
 
 function M.parallel(fns, opts)
   if type(fns) ~= "table" then
-    util.argerror("parallel", 1, nil, "table of functions expected, got " .. type(fns))
+    argcheck.argerror("parallel", 1, nil, "table of functions expected, got " .. type(fns))
   end
   local n = #fns
   for i = 1, n do
     if type(fns[i]) ~= "function" then
-      util.argerror("parallel", 1, nil, "item " .. i .. ": function expected, got " .. type(fns[i]))
+      argcheck.argerror("parallel", 1, nil, "item " .. i .. ": function expected, got " .. type(fns[i]))
     end
   end
-  local chk = util.checker("parallel", 2)
+  local chk = argcheck.checker("parallel", 2)
   opts = chk:opts(opts, true)
   chk:only(opts, { max = true })
   local max = chk:type("max", opts.max, "integer", true) or 8

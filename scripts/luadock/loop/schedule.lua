@@ -24,10 +24,13 @@ outcome, error, tab-separated in $XDG_STATE_HOME/luadock/schedule-history.tsv
 (else ~/.local/state/...). ]]
 
 local core = require "luadock.core"
-local cron = require "luadock.cron"
+local cron = require "luadock.loop.cron"
 local loop = require "luadock.loop"
-local util = require "luadock.util"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local files = require "luadock.base.files"
+argcheck.mark()
 
 local M = {}
 
@@ -42,7 +45,7 @@ local spawned = {}          -- schedule.spawn functions
 local running = false       -- schedule.run is looping
 
 local function default_history()
-  return util.state_dir() .. "/schedule-history.tsv"
+  return files.state_dir() .. "/schedule-history.tsv"
 end
 
 local config = {
@@ -253,7 +256,7 @@ end
 -- applies); elsewhere it runs here and now, and returns ok, error.
 function Job:run_now()
   if getmetatable(self) ~= Job then
-    util.argerror("run_now", 1, nil, "job expected (use job:run_now())")
+    argcheck.argerror("run_now", 1, nil, "job expected (use job:run_now())")
   end
   if running then
     self.fire_now = true
@@ -269,13 +272,13 @@ function Job:run_now()
   return run.ok, run.error
 end
 
-local JOB_OPTS = util.set { "name", "max_runtime", "run_now" }
+local JOB_OPTS = keys.set { "name", "max_runtime", "run_now" }
 
 local function new_job(fname, fn, opts, fields)
   if type(fn) ~= "function" then
-    util.argerror(fname, 2, nil, "function expected, got " .. type(fn))
+    argcheck.argerror(fname, 2, nil, "function expected, got " .. type(fn))
   end
-  local chk = util.checker(fname, 3)
+  local chk = argcheck.checker(fname, 3)
   opts = chk:opts(opts, true)
   chk:only(opts, JOB_OPTS)
   local job = setmetatable(fields, Job)
@@ -284,7 +287,7 @@ local function new_job(fname, fn, opts, fields)
   if job.name == "" then chk:fail("name", "must not be empty") end
   job.at_start = chk:type("run_now", opts.run_now, "boolean", true) or false
   if opts.max_runtime ~= nil then
-    local s, msg = util.parse_duration(opts.max_runtime)
+    local s, msg = units.parse_duration(opts.max_runtime)
     if not s or s <= 0 then chk:fail("max_runtime", msg or "must be more than 0 seconds") end
     job.max_runtime = s
   end
@@ -297,15 +300,15 @@ end
 -- "1d" or seconds (fractions allowed). The first run is one interval after
 -- schedule.run starts (or at once with run_now).
 function M.every(interval, fn, opts)
-  local seconds, msg = util.parse_duration(interval)
+  local seconds, msg = units.parse_duration(interval)
   if not seconds or seconds <= 0 then
-    util.argerror("every", 1, nil, msg or "interval must be more than 0 seconds")
+    argcheck.argerror("every", 1, nil, msg or "interval must be more than 0 seconds")
   end
   return new_job("every", fn, opts, { every = seconds,
     spec = type(interval) == "string" and interval or (tostring(interval) .. "s") })
 end
 
--- schedule.cron(spec, fn, opts) -> job; see luadock.cron for the syntax and
+-- schedule.cron(spec, fn, opts) -> job; see luadock.loop.cron for the syntax and
 -- the daylight-saving rule.
 function M.cron(spec, fn, opts)
   local sched = cron.parse(spec, "cron")
@@ -317,9 +320,9 @@ end
 -- is logged if it fails, and is closed when the run ends.
 function M.spawn(fn, opts)
   if type(fn) ~= "function" then
-    util.argerror("spawn", 1, nil, "function expected, got " .. type(fn))
+    argcheck.argerror("spawn", 1, nil, "function expected, got " .. type(fn))
   end
-  local chk = util.checker("spawn", 2)
+  local chk = argcheck.checker("spawn", 2)
   opts = chk:opts(opts, true)
   chk:only(opts, { name = true })
   spawned[#spawned + 1] = { fn = fn, name = chk:type("name", opts.name, "string", true) or "task" }
@@ -331,10 +334,10 @@ function M.jobs()
 end
 
 -- A backup killed with kill -9 before this start may have left services
--- stopped (luadock.recovery): start them again, on the default engine.
+-- stopped (luadock.backup.recovery): start them again, on the default engine.
 local function recover_backups()
   local ok, err = pcall(function()
-    local recovery = require "luadock.recovery"
+    local recovery = require "luadock.backup.recovery"
     recovery.recover(require("luadock").default_client(), nil, function(line) log("%s %s", iso(core.walltime()), line) end)
   end)
   if not ok then log("%s schedule: recovering a killed backup failed: %s", iso(core.walltime()), one_line(err)) end
@@ -343,13 +346,13 @@ end
 -- schedule.run{ ["until"] = epoch } or { duration = "40s" | seconds } -> why
 -- it returned ("until" also when the duration ran out)
 function M.run(opts)
-  local chk = util.checker("run", 1)
+  local chk = argcheck.checker("run", 1)
   opts = chk:opts(opts, true)
   chk:only(opts, { ["until"] = true, duration = true })
   local stop_at = chk:type("until", opts["until"], "number", true)
   if opts.duration ~= nil then
     if stop_at then chk:fail("duration", "give either 'until' or 'duration', not both") end
-    local seconds, msg = util.parse_duration(opts.duration)
+    local seconds, msg = units.parse_duration(opts.duration)
     if not seconds then chk:fail("duration", msg) end
     stop_at = core.walltime() + seconds
   end
@@ -445,10 +448,10 @@ end
 -- name is nil), newest first: { name, started, seconds, ok, error }
 function M.history(name, n)
   if name ~= nil and type(name) ~= "string" then
-    util.argerror("history", 1, nil, "job name (string) or nil expected, got " .. type(name))
+    argcheck.argerror("history", 1, nil, "job name (string) or nil expected, got " .. type(name))
   end
   if n ~= nil and (math.type(n) ~= "integer" or n < 1) then
-    util.argerror("history", 2, nil, "positive integer expected, got " .. tostring(n))
+    argcheck.argerror("history", 2, nil, "positive integer expected, got " .. tostring(n))
   end
   n = n or 10
   local out = {}
@@ -460,7 +463,7 @@ function M.history(name, n)
     if jname then
       jname = unescape(jname)
       if name == nil or jname == name then
-        all[#all + 1] = { name = jname, started = util.parse_time(started),
+        all[#all + 1] = { name = jname, started = units.parse_time(started),
           seconds = tonumber(seconds), ok = outcome == "ok",
           error = err ~= "" and unescape(err) or nil }
       end
@@ -474,7 +477,7 @@ end
 -- schedule.configure{ history = path | false, log = function(line) | false }
 -- -> the settings now in force
 function M.configure(opts)
-  local chk = util.checker("configure", 1)
+  local chk = argcheck.checker("configure", 1)
   opts = chk:opts(opts, true)
   chk:only(opts, { history = true, log = true })
   if opts.history ~= nil then

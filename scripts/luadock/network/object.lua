@@ -1,4 +1,4 @@
--- luadock.network: the Network class (fields id, short_id, name, driver,
+-- luadock.network.object: the Network class (fields id, short_id, name, driver,
 -- scope, internal, labels, containers, created, attrs; methods connect,
 -- disconnect, remove, reload) and the client methods networks, network,
 -- network_create and prune_networks. A network luadock creates carries its
@@ -9,21 +9,22 @@
 -- 403; it is raised as kind "conflict" (in use), like a volume in use.
 -- prune_networks is the Engine's own prune.
 
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local options = require "luadock.options"
-local session = require "luadock.session"
-local convert = require "luadock.convert"
-local container = require "luadock.container"
-local tables = require "luadock.tables"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local options = require "luadock.spec.options"
+local session = require "luadock.base.session"
+local convert = require "luadock.spec.convert"
+local classes = require "luadock.base.classes"
+local listing = require "luadock.text.listing"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
 
-local Network = {}
-Network.__index = Network
-Network.__name = "luadock.Network"
+local class = classes.Network   -- the metatable
+local Network = {}   -- this file's Network methods, merged into the class by init.lua
 M.Network = Network
 
 function Network.__tostring(n)
@@ -53,22 +54,22 @@ local function apply(n, t)
   n.internal = t.Internal == true
   n.labels = t.Labels or {}
   n.containers = containers_of(t.Containers)
-  n.created = util.parse_time(t.Created)
+  n.created = units.parse_time(t.Created)
   n.attrs = t
   return n
 end
 
 function M.from_engine(client, t)
-  return apply(setmetatable({ _client = client }, Network), t)
+  return apply(setmetatable({ _client = client }, class), t)
 end
 
-local self_check = util.self_checker(Network, "net")
+local self_check = argcheck.self_checker(class, "net")
 
 -- A Container or a container id/name.
 local function container_arg(fname, c)
-  if getmetatable(c) == container.Container then return c.id end
+  if getmetatable(c) == classes.Container then return c.id end
   if type(c) ~= "string" or c == "" then
-    util.argerror(fname, 1, nil, "Container or container id/name expected, got "
+    argcheck.argerror(fname, 1, nil, "Container or container id/name expected, got "
       .. (c == "" and "empty string" or type(c)))
   end
   return c
@@ -77,7 +78,7 @@ end
 local function string_list(chk, field, v)
   if v == nil then return nil end
   if type(v) == "string" then v = { v } end
-  if type(v) ~= "table" or not util.is_array(v) then
+  if type(v) ~= "table" or not keys.is_array(v) then
     chk:fail(field, "string or array of strings expected, got " .. type(v))
   end
   local out = convert.copy_array(v)
@@ -87,13 +88,13 @@ local function string_list(chk, field, v)
   return out
 end
 
-local CONNECT_OPTS = util.set { "aliases", "ipv4_address", "ipv6_address", "links" }
+local CONNECT_OPTS = keys.set { "aliases", "ipv4_address", "ipv6_address", "links" }
 
 -- net:connect(c, { aliases = {...}, ipv4_address=, ipv6_address=, links= }) -> the Network
 function Network:connect(c, spec)
   local cli = self_check(self, "connect")
   local id = container_arg("connect", c)
-  local chk = util.checker("connect", 2)
+  local chk = argcheck.checker("connect", 2)
   spec = chk:opts(spec, true)
   chk:only(spec, CONNECT_OPTS)
   local ep = {
@@ -111,7 +112,7 @@ end
 function Network:disconnect(c, spec)
   local cli = self_check(self, "disconnect")
   local id = container_arg("disconnect", c)
-  local chk = util.checker("disconnect", 2)
+  local chk = argcheck.checker("disconnect", 2)
   spec = chk:opts(spec, true)
   chk:only(spec, { force = true })
   check(cli:network_disconnect(self.id, { Container = id, Force = chk:type("force", spec.force, "boolean", true) }))
@@ -141,7 +142,7 @@ function Network:reload()
   return apply(self, check(cli:network_inspect(self.id)))
 end
 
-local CREATE_OPTS = util.set {
+local CREATE_OPTS = keys.set {
   "name", "driver", "internal", "ipam", "options", "labels", "attachable", "enable_ipv6",
   "check_duplicate",
 }
@@ -184,7 +185,7 @@ local function ipam_arg(chk, v)
   if ipam.Driver ~= nil and type(ipam.Driver) ~= "string" then chk:fail("ipam", "Driver: string expected") end
   if ipam.Options ~= nil then ipam.Options = string_map(chk, "ipam", ipam.Options) end
   if ipam.Config ~= nil then
-    if type(ipam.Config) ~= "table" or not util.is_array(ipam.Config) then
+    if type(ipam.Config) ~= "table" or not keys.is_array(ipam.Config) then
       chk:fail("ipam", "Config: array of address pools expected")
     end
     local pools = convert.copy_array {}
@@ -202,10 +203,13 @@ local function ipam_arg(chk, v)
   return ipam
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   -- d:networks{ filters = { label=, name=, driver=, type=, id=, scope=, dangling= } }
   function Client:networks(spec)
-    local chk = util.checker("networks", 1)
+    local chk = argcheck.checker("networks", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local out = {}
@@ -213,12 +217,12 @@ function M.install(Client)
       out[#out + 1] = M.from_engine(self, t)
     end
     table.sort(out, function(a, b) return a.name < b.name end)
-    return tables.list(out, "Network")   -- prints as `docker network ls`
+    return listing.list(out, "Network")   -- prints as `docker network ls`
   end
 
   function Client:network(name)
     if type(name) ~= "string" or name == "" then
-      util.argerror("network", 1, nil, "network name or id string expected, got "
+      argcheck.argerror("network", 1, nil, "network name or id string expected, got "
         .. (name == "" and "empty string" or type(name)))
     end
     return M.from_engine(self, check(self._cli:network_inspect(name)))
@@ -227,7 +231,7 @@ function M.install(Client)
   -- d:network_create{ name=, driver=, internal=, ipam=, options=, labels=,
   -- attachable=, enable_ipv6=, check_duplicate=true } -> Network
   function Client:network_create(spec)
-    local chk = util.checker("network_create", 1)
+    local chk = argcheck.checker("network_create", 1)
     spec = chk:opts(spec)
     chk:only(spec, CREATE_OPTS)
     local name = spec.name
@@ -256,7 +260,7 @@ function M.install(Client)
 
   -- d:prune_networks{ filters = { label = {...}, ["until"] = ... } } -> { deleted = {names} }
   function Client:prune_networks(spec)
-    local chk = util.checker("prune_networks", 1)
+    local chk = argcheck.checker("prune_networks", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local r = check(self._cli:network_prune({ filters = options.filters(chk, spec.filters) }))

@@ -1,20 +1,23 @@
--- luadock.convert: one checker-converter per friendly option of run/create
+-- luadock.spec.convert: one checker-converter per friendly option of run/create
 -- and update: cmd/entrypoint words (shell-like split), env and label pairs,
 -- ports (ExposedPorts + PortBindings), volumes (Binds + anonymous Volumes),
 -- restart policy, cpus, byte sizes, and values of the Engine's own fields by
 -- their JSON type. Each takes the call's checker and raises in luaL_argerror
--- form naming the field; none talks to the engine (luadock.options composes
+-- form naming the field; none talks to the engine (luadock.spec.options composes
 -- them into a request).
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local fields = require "luadock.fields"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local shell = require "luadock.base.shell"
+local units = require "luadock.base.units"
+local fields = require "luadock.spec.fields"
+argcheck.mark()
 
 local M = {}
 
-local PROTOCOLS = util.set { "tcp", "udp", "sctp" }
-local BIND_MODES = util.set {
+local PROTOCOLS = keys.set { "tcp", "udp", "sctp" }
+local BIND_MODES = keys.set {
   "ro", "rw", "z", "Z", "shared", "slave", "private", "rshared", "rslave",
   "rprivate", "nocopy", "delegated", "cached", "consistent",
 }
@@ -28,7 +31,7 @@ end
 -- A list of strings (cmd, entrypoint): a shell-like string or an array.
 function M.words(chk, field, v)
   if type(v) == "string" then
-    local list, err = util.shell_split(v)
+    local list, err = shell.split(v)
     if not list then chk:fail(field, err) end
     if #list == 0 then
       if field == "entrypoint" then return core.array { "" } end
@@ -36,7 +39,7 @@ function M.words(chk, field, v)
     end
     return core.array(list)
   end
-  if type(v) ~= "table" or not util.is_array(v) then
+  if type(v) ~= "table" or not keys.is_array(v) then
     chk:fail(field, "string or array of strings expected, got " .. type(v))
   end
   for i, w in ipairs(v) do
@@ -51,7 +54,7 @@ end
 local function pairs_list(chk, field, v)
   if type(v) ~= "table" then chk:fail(field, "table expected, got " .. type(v)) end
   local out = {}
-  if util.is_array(v) then
+  if keys.is_array(v) then
     for i, item in ipairs(v) do
       if type(item) ~= "string" then
         chk:fail(field, "item " .. i .. ": string expected, got " .. type(item))
@@ -63,7 +66,7 @@ local function pairs_list(chk, field, v)
     end
     return out
   end
-  for _, k in ipairs(util.sorted_keys(v)) do
+  for _, k in ipairs(keys.sorted_keys(v)) do
     local val = v[k]
     if type(k) ~= "string" or k == "" or k:find("=", 1, true) then
       chk:fail(field, "bad name " .. tostring(k) .. " (a non-empty string without '=')")
@@ -149,7 +152,7 @@ end
 
 function M.ports_option(chk, v)
   if type(v) ~= "table" then chk:fail("ports", "table expected, got " .. type(v)) end
-  if next(v) ~= nil and util.is_array(v) then
+  if next(v) ~= nil and keys.is_array(v) then
     -- { 8080 } reads as "port 1 -> 8080": almost surely not what was meant
     chk:fail("ports", "a map from container port to host side expected, e.g. { [\"80/tcp\"] = 8080 }")
   end
@@ -160,7 +163,7 @@ function M.ports_option(chk, v)
     if hostside ~= false then
       local list = bindings[key] or core.array {}
       if type(hostside) == "table" then
-        if not util.is_array(hostside) or #hostside == 0 then
+        if not keys.is_array(hostside) or #hostside == 0 then
           chk:fail("ports", "host side of " .. key .. ": a non-empty array of ports expected")
         end
         for _, h in ipairs(hostside) do list[#list + 1] = port_binding(chk, key, h) end
@@ -197,7 +200,7 @@ end
 function M.volumes_option(chk, v)
   if type(v) ~= "table" then chk:fail("volumes", "table expected, got " .. type(v)) end
   local binds, anon = {}, {}
-  for _, k in ipairs(util.sorted_keys(v)) do
+  for _, k in ipairs(keys.sorted_keys(v)) do
     local val, src, dst, mode = v[k], nil, nil, nil
     if math.type(k) == "integer" then
       if type(val) ~= "string" then
@@ -266,7 +269,7 @@ function M.cpus_option(chk, v)
 end
 
 function M.size_option(chk, field, v)
-  local n, err = util.parse_size(v)
+  local n, err = units.parse_size(v)
   if not n then chk:fail(field, err) end
   return n
 end
@@ -275,7 +278,7 @@ end
 -- fields.id_lists). 1000.0 counts as 1000; 1.5, -1, "" and other types are
 -- refused naming the item.
 function M.id_list(chk, field, v)
-  if type(v) ~= "table" or not util.is_array(v) then
+  if type(v) ~= "table" or not keys.is_array(v) then
     chk:fail(field, "array of group names or ids expected, got " .. type(v))
   end
   local out = {}
@@ -302,7 +305,7 @@ function M.engine_value(chk, opt, f, v)
   elseif fields.id_lists[engine_name] then
     return M.id_list(chk, opt, v)
   elseif jtype == "array" then
-    if type(v) ~= "table" or not util.is_array(v) then
+    if type(v) ~= "table" or not keys.is_array(v) then
       chk:fail(opt, "array expected, got " .. type(v))
     end
     return M.copy_array(v)

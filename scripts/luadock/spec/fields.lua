@@ -1,4 +1,4 @@
--- luadock.fields: the Engine's own container fields that run/create and
+-- luadock.spec.fields: the Engine's own container fields that run/create and
 -- update accept under their snake_case names (readonly_rootfs, log_config,
 -- cap_add, ...), taken from the v1.41 reference (definitions ContainerConfig
 -- and HostConfig, HostConfig including Resources). Each entry says where the

@@ -1,29 +1,31 @@
--- luadock.options: checks the option table of run/create/update and turns it
+-- luadock.spec.options: checks the option table of run/create/update and turns it
 -- into the Engine's request (the ContainerCreate JSON body and its query),
 -- plus the run-only settings (detach, remove, timeout, ...) as a plan. Every
 -- mistake raises at once in luaL_argerror form naming the field, so nothing
 -- reaches the engine unless the whole table is valid. Friendly options
 -- (cmd, env, ports, volumes, memory, ...) get their own rules; any other
--- snake_case name must be one of the Engine's fields listed in luadock.fields
--- (the per-option converters are in luadock.convert).
+-- snake_case name must be one of the Engine's fields listed in luadock.spec.fields
+-- (the per-option converters are in luadock.spec.convert).
 -- No engine calls here.
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local fields = require "luadock.fields"
-local session = require "luadock.session"
-local convert = require "luadock.convert"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local shell = require "luadock.base.shell"
+local fields = require "luadock.spec.fields"
+local session = require "luadock.base.session"
+local convert = require "luadock.spec.convert"
+argcheck.mark()
 
 local M = {}
 
-local FRIENDLY = util.set {
+local FRIENDLY = keys.set {
   "image", "cmd", "entrypoint", "env", "ports", "volumes", "memory", "cpus",
   "restart", "labels", "workdir", "user", "network", "tty", "stdin", "name",
   "platform", "pull",
 }
-local RUN_ONLY = util.set { "detach", "remove", "check", "timeout", "on_output" }
-local PULL = util.set { "missing", "always", "never" }
+local RUN_ONLY = keys.set { "detach", "remove", "check", "timeout", "on_output" }
+local PULL = keys.set { "missing", "always", "never" }
 
 -- Assign body fields while remembering which option set each, so two options
 -- aiming at the same Engine field (workdir and working_dir) are refused.
@@ -45,7 +47,7 @@ local function new_body()
     local t = target(where)
     owner[where .. "." .. name] = owner[where .. "." .. name] or opt
     if t[name] == nil then t[name] = value; return end
-    if util.is_array(value) and #value > 0 then
+    if keys.is_array(value) and #value > 0 then
       for _, x in ipairs(value) do t[name][#t[name] + 1] = x end
     else
       for k, x in pairs(value) do t[name][k] = x end
@@ -57,7 +59,7 @@ end
 -- run{...} / create{...} -> plan = { body=, query=, image=, command=, pull=,
 -- detach=, remove=, check=, timeout=, on_output=, stdin=, tty= }
 function M.container(fname, spec)
-  local chk = util.checker(fname, 1)
+  local chk = argcheck.checker(fname, 1)
   spec = chk:opts(spec)
   local is_run = fname == "run"
   local image = spec.image
@@ -80,7 +82,7 @@ function M.container(fname, spec)
   body.Image = image
 
   -- the Engine's own fields first, in a stable order
-  for _, k in ipairs(util.sorted_keys(spec)) do
+  for _, k in ipairs(keys.sorted_keys(spec)) do
     local f = fields.container[k]
     if f and not FRIENDLY[k] then
       local where = f[1] == "top" and "config" or f[1]
@@ -196,17 +198,17 @@ function M.container(fname, spec)
       "conflicts with restart policy '" .. tostring(policy.Name) .. "' (the engine removes the container when it exits)")
   end
   plan.body = body
-  plan.command = body.Cmd and util.shell_join(body.Cmd) or nil
+  plan.command = body.Cmd and shell.join(body.Cmd) or nil
   return plan
 end
 
 -- c:update{...} -> the ContainerUpdate body.
 function M.update(spec)
-  local chk = util.checker("update", 1)
+  local chk = argcheck.checker("update", 1)
   spec = chk:opts(spec)
   local body, put = new_body()
   body.HostConfig = nil
-  for _, k in ipairs(util.sorted_keys(spec)) do
+  for _, k in ipairs(keys.sorted_keys(spec)) do
     local f = fields.update[k]
     if k == "memory" then
       put(chk, k, "config", "Memory", convert.size_option(chk, "memory", spec.memory))
@@ -241,10 +243,10 @@ function M.filters(chk, v, field)
       list[#list + 1] = x
     end
     if type(val) == "table" then
-      if util.is_array(val) then
+      if keys.is_array(val) then
         for _, x in ipairs(val) do add(x) end
       else
-        for _, name in ipairs(util.sorted_keys(val)) do
+        for _, name in ipairs(keys.sorted_keys(val)) do
           local x = val[name]
           if x == true then add(name)
           elseif type(x) == "string" then add(name .. "=" .. x)

@@ -1,4 +1,4 @@
--- luadock.help: the REPL's help. help(docker.run), help "run", help "c:logs"
+-- luadock.text.help: the REPL's help. help(docker.run), help "run", help "c:logs"
 -- or help "logs", help(docker) (the topics), help() (an overview). It prints
 -- the contract of every function of the Lua API (API.md) in short: how to call it,
 -- its options, what it returns and what it raises. A function value is
@@ -6,11 +6,11 @@
 -- and the Container, Image, Volume and Network classes, luadock.schedule and
 -- its Job class. It only reads tables and prints text: no engine calls.
 
-local tables = require "luadock.tables"
+local listing = require "luadock.text.listing"
 
 local M = {}
 
-local texts = require "luadock.help_topics"
+local texts = require "luadock.text.help_topics"
 local SECTIONS, TOPICS = texts.sections, texts.topics
 
 -- ---- finding topics -------------------------------------------------------------------
@@ -69,7 +69,7 @@ local function function_topics()
   scan(docker.Image, "img:")
   scan(docker.Volume, "vol:")
   scan(docker.Network, "net:")
-  local ok, schedule = pcall(require, "luadock.schedule")
+  local ok, schedule = pcall(require, "luadock.loop.schedule")
   if ok then
     scan(schedule, "schedule.")
     for _, f in pairs(schedule.Job) do
@@ -114,7 +114,7 @@ function M.text(what)
   if type(what) == "string" then
     local names = M.lookup(what)
     if #names == 0 then
-      return nil, "no such topic: " .. tables.escape(what, { quote = true }) .. " (help() lists the topics)"
+      return nil, "no such topic: " .. listing.escape(what, { quote = true }) .. " (help() lists the topics)"
     end
     local parts = {}
     for i, name in ipairs(names) do parts[i] = M.topic_text(name) end
@@ -130,7 +130,7 @@ function M.text(what)
       local cls = docker[field]
       if cls ~= nil and (what == cls or getmetatable(what) == cls) then return M.topic_text(name) end
     end
-    local ok, schedule = pcall(require, "luadock.schedule")
+    local ok, schedule = pcall(require, "luadock.loop.schedule")
     if ok and what == schedule then return M.topic_text("schedule") end
   end
   return nil, "no help for a " .. type(what) .. " value (help() lists the topics)"

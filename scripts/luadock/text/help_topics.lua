@@ -1,4 +1,4 @@
--- luadock.help_topics: the texts behind luadock.help, one short topic per
+-- luadock.text.help_topics: the texts behind luadock.text.help, one short topic per
 -- function of the Lua API (scripts/luadock/API.md has the full reference;
 -- tests/lua/api_reference.lua keeps the two in step), and the sections
 -- help(docker) lists them in. Text only: nothing here runs.
@@ -422,7 +422,7 @@ docker.is_error(v) -> boolean
 
 -- ---- scheduling, backups, concurrency ------------------------------------------
 topic("schedule", [[
-local schedule = require "luadock.schedule"
+local schedule = require "luadock.loop.schedule"
   Runs jobs at intervals or by cron expression on one event loop; see
   schedule.every, schedule.cron, schedule.spawn, schedule.run, schedule.next,
   schedule.history, schedule.configure and job.]])

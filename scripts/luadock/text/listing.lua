@@ -1,4 +1,4 @@
--- luadock.tables: text for people, the way the docker CLI writes it. Escaping
+-- luadock.text.listing: text for people, the way the docker CLI writes it. Escaping
 -- of everything that came from the engine (C0, DEL, C1, bidi controls and
 -- invalid UTF-8 never reach the terminal raw: ENGINE-NOTES B.5), display
 -- width, docker's human sizes and durations, an elastic-column writer like
@@ -7,7 +7,7 @@
 -- objects, and the metatable that makes the lists the client returns print
 -- as those tables. It only reads the objects it is given: no engine calls.
 
-local util = require "luadock.util"
+local units = require "luadock.base.units"
 
 local M = {}
 
@@ -118,7 +118,7 @@ end
 -- "3 minutes ago" for an epoch time, as the CREATED columns; "" when unknown.
 function M.human_ago(t, now)
   if type(t) ~= "number" or t <= 0 then return "" end
-  return util.human_duration(math.max(0, (now or os.time()) - t)) .. " ago"
+  return units.human_duration(math.max(0, (now or os.time()) - t)) .. " ago"
 end
 
 -- ---- the elastic column writer ---------------------------------------------------
@@ -329,7 +329,7 @@ end
 local LIST_MT, LIST_KIND = {}, {}
 for kind in pairs(KINDS) do
   -- pretty is loaded on first use: it requires this module
-  local mt = { __tostring = function(l) return require("luadock.pretty").format(l) end }
+  local mt = { __tostring = function(l) return require("luadock.text.pretty").format(l) end }
   LIST_MT[kind:match("%.(%a+)$")], LIST_KIND[mt] = mt, kind
 end
 

@@ -3,7 +3,7 @@
 -- and marked cycles; strings quoted with every control character escaped
 -- (engine text never reaches the terminal raw: ENGINE-NOTES B.5); a
 -- Container, Image, Volume or Network, or an array of one kind of them, as
--- the docker CLI's table (luadock.tables; inside other tables such objects
+-- the docker CLI's table (luadock.text.listing; inside other tables such objects
 -- show their one-line tostring); values with __tostring (a
 -- docker.Error, a Client) by that text, escaped. pretty.print(...) writes
 -- each value on its own line(s), a string holding a line break as its lines
@@ -11,13 +11,13 @@
 -- scripts. Formatting reads tables raw (no __index, __pairs or __len) and
 -- never calls the engine.
 
-local util = require "luadock.util"
-local tables = require "luadock.tables"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local listing = require "luadock.text.listing"
+argcheck.mark()
 
 local M = {}
 
-M.escape = tables.escape
+M.escape = listing.escape
 
 local KEYWORDS = {}
 for w in ([[and break do else elseif end false for function goto if in local nil
@@ -59,10 +59,10 @@ end
 
 local function key_text(k)
   if type(k) == "string" and k:match("^[%a_][%w_]*$") and not KEYWORDS[k] then return k end
-  if type(k) == "string" then return "[" .. tables.escape(k, { quote = true }) .. "]" end
+  if type(k) == "string" then return "[" .. listing.escape(k, { quote = true }) .. "]" end
   if type(k) == "number" then return "[" .. number_text(k) .. "]" end
   if type(k) == "boolean" then return "[" .. tostring(k) .. "]" end
-  return "[" .. tables.escape(has_tostring(k) and safe_tostring(k) or address(k)) .. "]"
+  return "[" .. listing.escape(has_tostring(k) and safe_tostring(k) or address(k)) .. "]"
 end
 
 local format_value
@@ -118,12 +118,12 @@ end
 
 function format_value(v, st, level, avail)
   local tv = type(v)
-  if tv == "string" then return tables.escape(v, { quote = true }) end
+  if tv == "string" then return listing.escape(v, { quote = true }) end
   if tv == "number" then return number_text(v) end
-  if tv ~= "table" then return tables.escape(safe_tostring(v)) end
+  if tv ~= "table" then return listing.escape(safe_tostring(v)) end
   -- a list's __tostring is the multi-line docker table: inside another
   -- table it shows as the array it is
-  if has_tostring(v) and not tables.list_kind(v) then return tables.escape(safe_tostring(v)) end
+  if has_tostring(v) and not listing.list_kind(v) then return listing.escape(safe_tostring(v)) end
   return format_table(v, st, level, avail)
 end
 
@@ -137,7 +137,7 @@ function M.format(v, opts)
     depth = math.tointeger(opts.depth) or 4, width = math.tointeger(opts.width) or 80,
     now = opts.now or os.time(), path = {},
   }
-  local grid = tables.render(v, st)
+  local grid = listing.render(v, st)
   if grid then return grid end
   return format_value(v, st, 1, st.width)
 end
@@ -149,7 +149,7 @@ end
 -- "a\nb" and the two values "a", "b" print alike.
 function M.text(s)
   s = s:gsub("\r\n", "\n"):gsub("\n$", "")
-  return tables.escape(s, { keep = "\n\t" })
+  return listing.escape(s, { keep = "\n\t" })
 end
 
 -- pretty.print(...): each value formatted on its own line(s), on stdout; a
@@ -172,7 +172,7 @@ end
 -- pp() is more likely a forgotten argument than a wish for no output
 -- (pp(nil) prints nil).
 function M.pp(...)
-  if select("#", ...) == 0 then util.argerror("pp", 1, nil, "value expected") end
+  if select("#", ...) == 0 then argcheck.argerror("pp", 1, nil, "value expected") end
   M.print(...)
 end
 

@@ -1,4 +1,4 @@
--- luadock.progressbar: shows the progress events of pull, push, build and
+-- luadock.text.progressbar: shows the progress events of pull, push, build and
 -- load the way the docker CLI does (moby pkg/jsonmessage, ENGINE-NOTES A.8).
 -- On a terminal: one line per layer id, rewritten in place (cursor up
 -- ESC[nA, clear ESC[2K, "id: status [===>   ] 1.053MB/1.982MB", cursor back
@@ -6,11 +6,11 @@
 -- message without an id starts a new block of layer lines. Elsewhere: no
 -- cursor movement and no byte counts, each distinct status of a layer once.
 -- Build output (`stream`) is written as it comes. Every engine string is
--- escaped (luadock.tables) before it is written; nothing here calls the
+-- escaped (luadock.text.listing) before it is written; nothing here calls the
 -- engine. progressbar.new{ out =, tty =, width = } makes one renderer;
 -- r:handler() is an on_progress function.
 
-local tables = require "luadock.tables"
+local listing = require "luadock.text.listing"
 
 local M = {}
 
@@ -62,11 +62,11 @@ end
 function M.progress_text(pd, width, now)
   local current, total = tonumber(pd.current) or 0, tonumber(pd.total) or 0
   local units = type(pd.units) == "string" and pd.units or ""
-  local function hs(n) return tables.human_size(n, 4) end
+  local function hs(n) return listing.human_size(n, 4) end
   if current <= 0 and total <= 0 then return "" end
   if total <= 0 then
     if units == "" then return string.format("%8s", hs(current)) end
-    return string.format("%d %s", current, tables.escape(units))
+    return string.format("%d %s", current, listing.escape(units))
   end
   local pct = math.floor(current / total * 100) // 2
   pct = math.max(0, math.min(50, pct))
@@ -78,8 +78,8 @@ function M.progress_text(pd, width, now)
     nums = current > total and string.format("%8s", hs(current))
       or string.format("%8s/%s", hs(current), hs(total))
   else
-    nums = current > total and string.format("%d %s", current, tables.escape(units))
-      or string.format("%d/%d %s", current, total, tables.escape(units))
+    nums = current > total and string.format("%d %s", current, listing.escape(units))
+      or string.format("%d/%d %s", current, total, listing.escape(units))
   end
   local start = tonumber(pd.start) or 0
   if current > 0 and start > 0 and pct < 50 and width > 50 then
@@ -96,7 +96,7 @@ end
 function Bar:display(ev, id, pd, pm)
   local progress = pd and M.progress_text(pd, self.width, self.now()) or ""
   local stream = type(ev.stream) == "string" and ev.stream or ""
-  local status = tables.escape(ev.status == nil and "" or ev.status)
+  local status = listing.escape(ev.status == nil and "" or ev.status)
   local endl = ""
   if self.tty and stream == "" and pd then
     self:write(ESC .. "[2K\r")
@@ -109,15 +109,15 @@ function Bar:display(ev, id, pd, pm)
     if self.seen[key] then return false end
     self.seen[key] = true
   end
-  local prefix = id and tables.escape(id) .. ": " or ""
+  local prefix = id and listing.escape(id) .. ": " or ""
   if pd and self.tty then
     local line = prefix .. status .. " " .. progress
-    if tables.width(line) >= self.width then line = tables.ellipsis(line, math.max(self.width - 1, 10)) end
+    if listing.width(line) >= self.width then line = listing.ellipsis(line, math.max(self.width - 1, 10)) end
     self:write(line .. endl)
   elseif pm ~= "" then
-    self:write(prefix .. status .. " " .. tables.escape(pm) .. endl)
+    self:write(prefix .. status .. " " .. listing.escape(pm) .. endl)
   elseif stream ~= "" then
-    self:write(prefix .. tables.escape(stream, { keep = "\n\t" }) .. endl)
+    self:write(prefix .. listing.escape(stream, { keep = "\n\t" }) .. endl)
   else
     self:write(prefix .. status .. endl .. "\n")
   end
@@ -129,7 +129,7 @@ function Bar:event(ev)
   if type(ev) ~= "table" or ev.aux ~= nil then return end
   if ev.error ~= nil or ev.errorDetail ~= nil then
     local m = type(ev.errorDetail) == "table" and ev.errorDetail.message or ev.error
-    self:write(tables.escape(m or "error") .. "\n")
+    self:write(listing.escape(m or "error") .. "\n")
     return
   end
   local id = type(ev.id) == "string" and ev.id ~= "" and ev.id or nil

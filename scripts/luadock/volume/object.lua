@@ -1,4 +1,4 @@
--- luadock.volume: the Volume class (fields name, driver, mountpoint, labels,
+-- luadock.volume.object: the Volume class (fields name, driver, mountpoint, labels,
 -- scope, created, attrs; methods remove, reload) and the client methods
 -- volumes, volume, volume_create and prune_volumes. A volume luadock creates
 -- carries its ownership labels (luadock.kind=volume), so d:cleanup can find it.
@@ -12,13 +12,15 @@
 -- anonymous ones only).
 
 local core = require "luadock.core"
-local util = require "luadock.util"
-local errors = require "luadock.errors"
-local options = require "luadock.options"
-local session = require "luadock.session"
-local convert = require "luadock.convert"
-local tables = require "luadock.tables"
-util.mark()
+local argcheck = require "luadock.base.argcheck"
+local keys = require "luadock.base.keys"
+local units = require "luadock.base.units"
+local errors = require "luadock.base.errors"
+local options = require "luadock.spec.options"
+local session = require "luadock.base.session"
+local convert = require "luadock.spec.convert"
+local listing = require "luadock.text.listing"
+argcheck.mark()
 
 local check = errors.check
 local M = {}
@@ -30,9 +32,8 @@ local function api_at_least(client, major, minor)
   return ma ~= nil and (ma > major or (ma == major and mi >= minor))
 end
 
-local Volume = {}
-Volume.__index = Volume
-Volume.__name = "luadock.Volume"
+local class = require("luadock.base.classes").Volume   -- the metatable
+local Volume = {}   -- this file's Volume methods, merged into the class by init.lua
 M.Volume = Volume
 
 function Volume.__tostring(v)
@@ -45,21 +46,21 @@ local function apply(v, t)
   v.mountpoint = t.Mountpoint
   v.labels = t.Labels or {}
   v.scope = t.Scope
-  v.created = util.parse_time(t.CreatedAt)
+  v.created = units.parse_time(t.CreatedAt)
   v.attrs = t
   return v
 end
 
 function M.from_engine(client, t)
-  return apply(setmetatable({ _client = client }, Volume), t)
+  return apply(setmetatable({ _client = client }, class), t)
 end
 
-local self_check = util.self_checker(Volume, "vol")
+local self_check = argcheck.self_checker(class, "vol")
 
 -- vol:remove{ force = false } -> true; a volume in use raises kind "conflict"
 function Volume:remove(spec)
   local cli = self_check(self, "remove")
-  local chk = util.checker("remove", 1)
+  local chk = argcheck.checker("remove", 1)
   spec = chk:opts(spec, true)
   chk:only(spec, { force = true })
   check(cli:volume_delete(self.name, { force = chk:type("force", spec.force, "boolean", true) }))
@@ -73,13 +74,13 @@ end
 
 local function name_arg(fname, name)
   if type(name) ~= "string" or name == "" then
-    util.argerror(fname, 1, nil, "volume name string expected, got "
+    argcheck.argerror(fname, 1, nil, "volume name string expected, got "
       .. (name == "" and "empty string" or type(name)))
   end
   return name
 end
 
-local CREATE_OPTS = util.set { "name", "driver", "driver_opts", "labels" }
+local CREATE_OPTS = keys.set { "name", "driver", "driver_opts", "labels" }
 
 local function string_map(chk, field, v)
   if v == nil then return nil end
@@ -94,17 +95,20 @@ local function string_map(chk, field, v)
   return out
 end
 
-function M.install(Client)
+-- Client methods, merged into the class by luadock/init.lua (PARTS)
+M.Client = {}
+do
+  local Client = M.Client
   -- d:volumes{ filters = { label = {...}, name = ..., dangling = true, driver = ... } }
   function Client:volumes(spec)
-    local chk = util.checker("volumes", 1)
+    local chk = argcheck.checker("volumes", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local r = check(self._cli:volume_list({ filters = options.filters(chk, spec.filters) }))
     local out = {}
     for _, t in ipairs(type(r) == "table" and r.Volumes or {}) do out[#out + 1] = M.from_engine(self, t) end
     table.sort(out, function(a, b) return a.name < b.name end)
-    return tables.list(out, "Volume")   -- prints as `docker volume ls`
+    return listing.list(out, "Volume")   -- prints as `docker volume ls`
   end
 
   function Client:volume(name)
@@ -113,7 +117,7 @@ function M.install(Client)
 
   -- d:volume_create{ name=, driver=, driver_opts=, labels= } -> Volume
   function Client:volume_create(spec)
-    local chk = util.checker("volume_create", 1)
+    local chk = argcheck.checker("volume_create", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, CREATE_OPTS)
     local name = chk:type("name", spec.name, "string", true)
@@ -133,7 +137,7 @@ function M.install(Client)
 
   -- d:prune_volumes{ filters = { label = {...} } } -> { deleted = {names}, space_reclaimed = bytes }
   function Client:prune_volumes(spec)
-    local chk = util.checker("prune_volumes", 1)
+    local chk = argcheck.checker("prune_volumes", 1)
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local filters = options.filters(chk, spec.filters)

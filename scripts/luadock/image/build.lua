@@ -64,19 +64,6 @@ end
 -- (luadock.container.archive's reader; cleaning and '!' are core.tar's).
 M.read_dockerignore = archive.read_dockerignore
 
-local function string_map(chk, field, v)
-  if type(v) ~= "table" then chk:fail(field, "table expected, got " .. type(v)) end
-  local out = core.object {}
-  for _, k in ipairs(keys.sorted_keys(v)) do
-    local x = v[k]
-    if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings, got " .. type(k)) end
-    if type(x) == "number" then x = tostring(math.tointeger(x) or x) end
-    if type(x) ~= "string" then chk:fail(field, "value of '" .. k .. "': string expected, got " .. type(x)) end
-    out[k] = x
-  end
-  return out
-end
-
 local function tags_option(chk, v)
   if v == nil then return nil end
   local list = type(v) == "string" and { v } or v
@@ -140,7 +127,7 @@ local function plan_of(spec)
     rm = true, forcerm = true,
   }
   if spec.buildargs ~= nil then
-    local args = string_map(chk, "buildargs", spec.buildargs)
+    local args = convert.string_map(chk, "buildargs", spec.buildargs)
     if next(args) then q.buildargs = args end
   end
   local user = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil

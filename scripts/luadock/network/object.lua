@@ -142,23 +142,13 @@ function Network:reload()
   return apply(self, check(cli:network_inspect(self.id)))
 end
 
+-- network driver and IPAM options have always taken true/false as well
+local STRINGISH = { booleans = true }
+
 local CREATE_OPTS = keys.set {
   "name", "driver", "internal", "ipam", "options", "labels", "attachable", "enable_ipv6",
   "check_duplicate",
 }
-
-local function string_map(chk, field, v)
-  if v == nil then return nil end
-  if type(v) ~= "table" then chk:fail(field, "table of strings expected, got " .. type(v)) end
-  local out = {}
-  for k, x in pairs(v) do
-    if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings") end
-    if type(x) == "number" or type(x) == "boolean" then x = tostring(math.tointeger(x) or x) end
-    if type(x) ~= "string" then chk:fail(field, "value of '" .. k .. "': string expected, got " .. type(x)) end
-    out[k] = x
-  end
-  return out
-end
 
 -- ipam: the Engine's IPAM object { Driver=, Config = { { Subnet=, IPRange=,
 -- Gateway= } }, Options= }; lower-case keys (driver, config, subnet, ip_range,
@@ -183,7 +173,7 @@ local function ipam_arg(chk, v)
   if type(v) ~= "table" then chk:fail("ipam", "table expected, got " .. type(v)) end
   local ipam = engine_keys(chk, v, IPAM_KEYS, "IPAM")
   if ipam.Driver ~= nil and type(ipam.Driver) ~= "string" then chk:fail("ipam", "Driver: string expected") end
-  if ipam.Options ~= nil then ipam.Options = string_map(chk, "ipam", ipam.Options) end
+  if ipam.Options ~= nil then ipam.Options = convert.string_map(chk, "ipam", ipam.Options, STRINGISH) end
   if ipam.Config ~= nil then
     if type(ipam.Config) ~= "table" or not keys.is_array(ipam.Config) then
       chk:fail("ipam", "Config: array of address pools expected")
@@ -193,7 +183,7 @@ local function ipam_arg(chk, v)
       if type(p) ~= "table" then chk:fail("ipam", "Config item " .. i .. ": table expected") end
       local pool = engine_keys(chk, p, POOL_KEYS, "IPAM pool")
       for k, x in pairs(pool) do
-        if k == "AuxiliaryAddresses" then pool[k] = string_map(chk, "ipam", x)
+        if k == "AuxiliaryAddresses" then pool[k] = convert.string_map(chk, "ipam", x, STRINGISH)
         elseif type(x) ~= "string" then chk:fail("ipam", "Config item " .. i .. ": " .. k .. ": string expected") end
       end
       pools[i] = pool
@@ -251,7 +241,7 @@ do
       Attachable = chk:type("attachable", spec.attachable, "boolean", true),
       EnableIPv6 = chk:type("enable_ipv6", spec.enable_ipv6, "boolean", true),
       IPAM = ipam_arg(chk, spec.ipam),
-      Options = string_map(chk, "options", spec.options),
+      Options = convert.string_map(chk, "options", spec.options, STRINGISH),
       Labels = session.labels(labels, "network"),
     }
     local r = check(self._cli:network_create(body))

@@ -92,6 +92,25 @@ function M.label_map(chk, field, v)
   return out
 end
 
+-- A map of names to strings (buildargs, driver_opts, network options): nil
+-- stays nil; numbers become their text, and true/false too when
+-- opts.booleans. Keys are checked in sorted order, so the error a bad map
+-- raises is always the same one. An empty map stays a JSON object.
+function M.string_map(chk, field, v, opts)
+  if v == nil then return nil end
+  if type(v) ~= "table" then chk:fail(field, "table of strings expected, got " .. type(v)) end
+  local booleans = opts and opts.booleans
+  local out = core.object {}
+  for _, k in ipairs(keys.sorted_keys(v)) do
+    local x = v[k]
+    if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings, got " .. type(k)) end
+    if type(x) == "number" or (booleans and type(x) == "boolean") then x = tostring(math.tointeger(x) or x) end
+    if type(x) ~= "string" then chk:fail(field, "value of '" .. k .. "': string expected, got " .. type(x)) end
+    out[k] = x
+  end
+  return out
+end
+
 local function port_key(chk, k)
   local num, proto
   if math.type(k) == "integer" then

@@ -82,19 +82,6 @@ end
 
 local CREATE_OPTS = keys.set { "name", "driver", "driver_opts", "labels" }
 
-local function string_map(chk, field, v)
-  if v == nil then return nil end
-  if type(v) ~= "table" then chk:fail(field, "table of strings expected, got " .. type(v)) end
-  local out = {}
-  for k, x in pairs(v) do
-    if type(k) ~= "string" or k == "" then chk:fail(field, "names are non-empty strings") end
-    if type(x) == "number" then x = tostring(math.tointeger(x) or x) end
-    if type(x) ~= "string" then chk:fail(field, "value of '" .. k .. "': string expected, got " .. type(x)) end
-    out[k] = x
-  end
-  return out
-end
-
 -- Client methods, merged into the class by luadock/init.lua (PARTS)
 M.Client = {}
 do
@@ -129,7 +116,7 @@ do
     local labels = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil
     local body = {
       Name = name, Driver = driver,
-      DriverOpts = string_map(chk, "driver_opts", spec.driver_opts),
+      DriverOpts = convert.string_map(chk, "driver_opts", spec.driver_opts),
       Labels = session.labels(labels, "volume"),
     }
     return M.from_engine(self, check(self._cli:volume_create(body)))

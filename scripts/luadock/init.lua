@@ -69,21 +69,22 @@ end
 -- methods must be listed): it is heavy and most scripts never call it.
 local PARTS = {
   { "luadock.client.system" },
-  { "luadock.client.events" },
-  { "luadock.client.cleanup" },
+  { "luadock.client.events", lazy = { Client = { "events" } } },
+  { "luadock.client.cleanup", lazy = { Client = { "cleanup" } } },
   { "luadock.container.object" },
   { "luadock.container.run" },
   { "luadock.container.logs" },
-  { "luadock.container.exec" },
-  { "luadock.container.attach" },
-  { "luadock.container.commit" },
-  { "luadock.container.archive" },
+  { "luadock.container.exec", lazy = { Container = { "exec" }, Client = { "exec_inspect" } } },
+  { "luadock.container.attach", lazy = { Container = { "attach", "stats" } } },
+  { "luadock.container.commit", lazy = { Container = { "commit" } } },
+  { "luadock.container.archive",
+    lazy = { Container = { "put_archive", "get_archive", "copy_in", "copy_out" } } },
   { "luadock.image.object" },
-  { "luadock.image.registry" },
-  { "luadock.image.build" },
+  { "luadock.image.registry", lazy = { Client = { "pull", "push" } } },
+  { "luadock.image.build", lazy = { Client = { "build" } } },
   { "luadock.volume.object" },
   { "luadock.network.object" },
-  { "luadock.backup" },
+  { "luadock.backup", lazy = { Client = { "backup", "restore" } } },
 }
 
 local function add(class_name, name, f, from)
@@ -94,6 +95,25 @@ local function add(class_name, name, f, from)
   class[name] = f
 end
 
+-- A lazy module, once loaded, must have exactly the methods PARTS lists for
+-- it: one it has beyond those would be missing from its class.
+local function load_lazy(part)
+  local mod = require(part[1])
+  if not part.checked then
+    for class_name in pairs(classes) do
+      local listed = keys.set(part.lazy[class_name] or {})
+      for name in pairs(mod[class_name] or {}) do
+        if not listed[name] then
+          error(string.format("luadock: %s.%s in %s is missing from its PARTS entry", class_name,
+            name, part[1]), 0)
+        end
+      end
+    end
+    part.checked = true
+  end
+  return mod
+end
+
 for _, part in ipairs(PARTS) do
   local modname = part[1]
   if part.lazy then
@@ -101,7 +121,7 @@ for _, part in ipairs(PARTS) do
       for _, name in ipairs(names) do
         -- a tail call, so argument errors still point at the caller
         add(class_name, name, function(...)
-          return require(modname)[class_name][name](...)
+          return load_lazy(part)[class_name][name](...)
         end, modname)
       end
     end

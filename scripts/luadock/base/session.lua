@@ -1,4 +1,4 @@
--- luadock.session: who owns what. Every object luadock creates carries
+-- luadock.base.session: who owns what. Every object luadock creates carries
 -- luadock.managed=1, luadock.session=<id of this process>, luadock.pid,
 -- luadock.host, luadock.pidstart (the creating process's start time from
 -- /proc, so a recycled pid is not mistaken for the creator) and luadock.kind
@@ -9,7 +9,7 @@
 -- kind=image). This module computes the labels once per process and tells
 -- whether a creator is gone; it must never decide on its own to remove anything.
 local core = require "luadock.core"
-local loop = require "luadock.loop"
+local loop = require("luadock.base.lazy")("luadock.loop")   -- loaded on first use
 local argcheck = require "luadock.base.argcheck"
 argcheck.mark()
 

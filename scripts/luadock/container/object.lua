@@ -9,14 +9,15 @@
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
+local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed
 local keys = require "luadock.base.keys"
 local units = require "luadock.base.units"
 local errors = require "luadock.base.errors"
 local shield = require "luadock.base.shield"
-local options = require "luadock.spec.options"
+local options = lazy "luadock.spec.options"
 local image = require "luadock.image.object"
 local logs = require "luadock.container.logs"
-local listing = require "luadock.text.listing"
+local listing = lazy "luadock.text.listing"
 argcheck.mark()
 
 local check = errors.check

@@ -19,12 +19,13 @@
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
+local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed
 local keys = require "luadock.base.keys"
 local shell = require "luadock.base.shell"
 local errors = require "luadock.base.errors"
-local options = require "luadock.spec.options"
+local options = lazy "luadock.spec.options"
 local container = require "luadock.container.object"
-local loop = require "luadock.loop"
+local loop = lazy "luadock.loop"
 local shield = require "luadock.base.shield"
 argcheck.mark()
 

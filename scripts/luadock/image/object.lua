@@ -9,14 +9,15 @@
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
+local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed
 local keys = require "luadock.base.keys"
 local units = require "luadock.base.units"
 local errors = require "luadock.base.errors"
 local session = require "luadock.base.session"
-local options = require "luadock.spec.options"
-local convert = require "luadock.spec.convert"
-local progress = require "luadock.image.progress"
-local listing = require "luadock.text.listing"
+local options = lazy "luadock.spec.options"
+local convert = lazy "luadock.spec.convert"
+local progress = lazy "luadock.image.progress"
+local listing = lazy "luadock.text.listing"
 argcheck.mark()
 
 local check = errors.check

@@ -10,14 +10,15 @@
 -- prune_networks is the Engine's own prune.
 
 local argcheck = require "luadock.base.argcheck"
+local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed
 local keys = require "luadock.base.keys"
 local units = require "luadock.base.units"
 local errors = require "luadock.base.errors"
-local options = require "luadock.spec.options"
+local options = lazy "luadock.spec.options"
 local session = require "luadock.base.session"
-local convert = require "luadock.spec.convert"
+local convert = lazy "luadock.spec.convert"
 local classes = require "luadock.base.classes"
-local listing = require "luadock.text.listing"
+local listing = lazy "luadock.text.listing"
 argcheck.mark()
 
 local check = errors.check

@@ -13,13 +13,14 @@
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
+local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed
 local keys = require "luadock.base.keys"
 local units = require "luadock.base.units"
 local errors = require "luadock.base.errors"
-local options = require "luadock.spec.options"
+local options = lazy "luadock.spec.options"
 local session = require "luadock.base.session"
-local convert = require "luadock.spec.convert"
-local listing = require "luadock.text.listing"
+local convert = lazy "luadock.spec.convert"
+local listing = lazy "luadock.text.listing"
 argcheck.mark()
 
 local check = errors.check

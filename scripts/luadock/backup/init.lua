@@ -1,5 +1,5 @@
 -- luadock.backup: d:backup{...} and d:restore{...} (API.md "Scheduling and
--- backups"), installed as Client methods so docker.backup / docker.restore
+-- backups"), Client methods (merged by luadock/init.lua) so docker.backup / docker.restore
 -- mirror them. Both work through a short-lived, labelled helper container of
 -- the given `image` (required: nothing is pulled); the engine must see the
 -- same file system as this process (a local socket), since host folders are
@@ -33,6 +33,8 @@
 --
 -- _delay_after_copy = seconds (0..60) is a TEST-ONLY hook: the helper sleeps
 -- after writing the temporary file, so a test can interrupt a backup midway.
+-- Room backup/: backup and restore of a service's volumes and the recovery of
+-- interrupted ones; composes the other rooms' public methods.
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

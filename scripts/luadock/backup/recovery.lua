@@ -10,6 +10,8 @@
 -- temporary archive is removed, one log line says so, and the file goes.
 -- Only files of this host and of the client's engine are looked at; a live
 -- backup's file is never touched.
+-- Room backup/: backup and restore of a service's volumes and the recovery of
+-- interrupted ones; composes the other rooms' public methods.
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -4,6 +4,8 @@
 -- path (plus code, and for kind "exit" the run's exit_code, stdout, stderr).
 -- Argument mistakes are not Errors: they are ordinary Lua errors (see luadock.base.argcheck).
 -- This module must not talk to the engine itself.
+-- Room base/: pure helpers every room may use; no engine calls, no client, no
+-- Docker objects (luadock.core only for the clock and shields).
 
 local argcheck = require "luadock.base.argcheck"
 argcheck.mark()

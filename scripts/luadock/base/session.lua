@@ -8,6 +8,8 @@
 -- (so every image luadock makes, by import, commit or build, must say
 -- kind=image). This module computes the labels once per process and tells
 -- whether a creator is gone; it must never decide on its own to remove anything.
+-- Room base/: pure helpers every room may use; no engine calls, no client, no
+-- Docker objects (luadock.core only for the clock and shields).
 local core = require "luadock.core"
 local loop = require("luadock.base.lazy")("luadock.loop")   -- loaded on first use
 local argcheck = require "luadock.base.argcheck"

@@ -12,6 +12,8 @@
 --
 -- Use it only around clean-up (stopping and removing what a script made,
 -- restarting what it stopped): work under a shield cannot be interrupted.
+-- Room base/: pure helpers every room may use; no engine calls, no client, no
+-- Docker objects (luadock.core only for the clock and shields).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

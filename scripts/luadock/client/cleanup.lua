@@ -7,6 +7,8 @@
 -- creating process on this host is gone). Containers go first (forced, their
 -- volumes kept), then volumes and networks when asked and when luadock.core
 -- has those operations. It must never fall back to an unfiltered prune.
+-- Room client/: the Client's methods that belong to no object room, and how a
+-- client is made; methods go in M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

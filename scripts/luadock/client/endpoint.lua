@@ -11,6 +11,8 @@
 -- context gives its own host and TLS (never the environment's). It also lists
 -- the contexts (docker.contexts). It reads files only: no engine calls, no
 -- writes, and it never parses a host itself (core.parse_host does).
+-- Room client/: the Client's methods that belong to no object room, and how a
+-- client is made; methods go in M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

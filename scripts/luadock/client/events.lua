@@ -7,6 +7,8 @@
 -- ("10m"). Note ENGINE-NOTES #44: the Engine drops events for a consumer that
 -- does not keep up; a watcher that must not miss any lists and reconciles,
 -- and resumes with since = <the last event's time>.
+-- Room client/: the Client's methods that belong to no object room, and how a
+-- client is made; methods go in M.Client, merged by luadock/init.lua (PARTS).
 
 local argcheck = require "luadock.base.argcheck"
 local keys = require "luadock.base.keys"

@@ -1,5 +1,5 @@
 -- luadock.container.archive: files in and out of containers (API.md "Containers"). It
--- installs on the Container class c:put_archive(path, tar_bytes),
+-- gives the Container class c:put_archive(path, tar_bytes),
 -- c:get_archive(path) -> tar_bytes, stat, c:copy_in(host_path, ctr_path) and
 -- c:copy_out(ctr_path, host_path), which follow `docker cp`'s rules (where a
 -- copy lands, renames, what is refused), and offers read_dockerignore(dir),
@@ -11,6 +11,9 @@
 -- path-stat header. It must not read or write tar itself, nor touch the
 -- host's files except through core (and the one .dockerignore it is asked
 -- to read).
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -6,6 +6,9 @@
 -- while attached it checks again whenever the stream is idle, so a container
 -- that stopped in between cannot hang it either. Nothing here changes a
 -- container's state.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -6,6 +6,9 @@
 -- keeps the container's Cmd, Env, ... and its other labels, while ours win.
 -- A `changes` instruction that would overwrite a luadock.* label is refused.
 -- Everything is checked before the engine is called.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

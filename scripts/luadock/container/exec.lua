@@ -8,6 +8,9 @@
 -- and raises kind "timeout": the Engine has no call to kill an exec'd
 -- process, so it may keep running (the error carries its exec id to inspect).
 -- Every option is checked before the first engine call.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -4,6 +4,9 @@
 -- on_output; c:lines{...} is a generic-for iterator of (stream, line) whose
 -- closing value is the stream, so `break` closes the connection. Options are
 -- checked before the request; nothing here changes a container.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -3,9 +3,12 @@
 -- lines, wait, ...) and the client methods that list, look up, create and
 -- prune containers. A Container is a to-be-closed value: __close stops and
 -- removes it. logs and lines come from luadock.container.logs; the one-shot and
--- detached `run` flows live in luadock.run. Only
+-- detached `run` flows live in luadock.container.run. Only
 -- the engine calls of luadock.core are used here; all option checking
 -- happens before the first call.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -1,4 +1,4 @@
--- luadock.run: d:run{...}, composed from engine calls the way `docker run`
+-- luadock.container.run: d:run{...}, composed from engine calls the way `docker run`
 -- runs a container. One-shot: create (labelled; AutoRemove when remove=true)
 -- -> attach (a plain stream of stdout/stderr, or a hijacked one that feeds
 -- stdin) -> with AutoRemove, ask for the exit code (wait condition=removed)
@@ -16,6 +16,9 @@
 -- (it is ours; a label of the call's own finds it when a create was cut
 -- short). This module must never remove a container it did not create in
 -- the same call.
+-- Room container/: what a Container does and the Client methods that make or
+-- list containers; methods go in M.Container / M.Client, merged by
+-- luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -7,6 +7,8 @@
 -- caller's. Intermediate containers are removed even when a step fails
 -- (forcerm), so a failed build leaves no unlabelled container behind. Every
 -- option is checked before anything is read or sent.
+-- Room image/: images, registries, builds and the progress streams they send;
+-- methods go in M.Image / M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

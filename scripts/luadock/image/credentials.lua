@@ -1,4 +1,4 @@
--- luadock.credentials: registry credentials the way the docker CLI finds
+-- luadock.image.credentials (also luadock.credentials): registry credentials the way the docker CLI finds
 -- them in $DOCKER_CONFIG/config.json (default ~/.docker): `credHelpers[key]`
 -- (a helper per registry) over `credsStore` (the default helper) over
 -- `auths[key]`. A helper is the program docker-credential-<name> on PATH,
@@ -14,6 +14,8 @@
 -- REPL and docker.pp show) names the registry and user only. Keys are spelled
 -- as the CLI spells them: Docker Hub is https://index.docker.io/v1/, any
 -- other registry its bare host[:port].
+-- Room image/: images, registries, builds and the progress streams they send;
+-- methods go in M.Image / M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

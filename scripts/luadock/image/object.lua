@@ -6,6 +6,8 @@
 -- run/create get a missing image (pull_for_run, which pulls through
 -- luadock.image.registry). No option of a call reaches the engine before the whole
 -- call was checked.
+-- Room image/: images, registries, builds and the progress streams they send;
+-- methods go in M.Image / M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

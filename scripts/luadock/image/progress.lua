@@ -3,6 +3,8 @@
 -- {"error", "errorDetail"} event, and naming the kind of a registry failure
 -- from its text (the engine reports most of them as 500s or in the stream, so
 -- the text is all there is to go by). It must not open requests itself.
+-- Room image/: images, registries, builds and the progress streams they send;
+-- methods go in M.Image / M.Client, merged by luadock/init.lua (PARTS).
 
 local errors = require "luadock.base.errors"
 local argcheck = require "luadock.base.argcheck"

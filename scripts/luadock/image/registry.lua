@@ -7,6 +7,8 @@
 -- else of "{}"). The streams are read by luadock.progress. Credentials, and
 -- the header that carries them, never appear in error messages or argument
 -- errors: only the names of fields do.
+-- Room image/: images, registries, builds and the progress streams they send;
+-- methods go in M.Image / M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -25,7 +25,9 @@ or its hour field begins with '*' (so "30 2 * * *" and @daily are fixed, while
    "* * * * *" therefore fires every minute of real time.
 Unlike Vixie cron the forward rule applies to jumps of any size. Offset changes
 are found by probing os.date once a day of the searched range, so two changes
-less than a day apart (none in tzdata since 1970) would be missed. ]]
+less than a day apart (none in tzdata since 1970) would be missed.
+Room loop/: tasks and time (event loop, parallel, schedule, cron); knows no
+Docker objects: what a job does with the engine is the job's own code.]]
 
 local argcheck = require "luadock.base.argcheck"
 local units = require "luadock.base.units"

@@ -8,7 +8,9 @@ is ready, then waits in one place (core.wait) for any transfer of any client,
 a hijacked socket, the next wake-up, or a signal. Outside a task nothing
 changes: calls block, sleep sleeps.
 
-Nothing here knows about jobs or containers; luadock.schedule builds on it. ]]
+Nothing here knows about jobs or containers; luadock.schedule builds on it.
+Room loop/: tasks and time (event loop, parallel, schedule, cron); knows no
+Docker objects: what a job does with the engine is the job's own code.]]
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

@@ -3,6 +3,8 @@
 -- so the Engine calls they make overlap without threads. It returns their
 -- first results in order; when some fail, the first failure (by position) is
 -- raised after all have finished, naming which function it was.
+-- Room loop/: tasks and time (event loop, parallel, schedule, cron); knows no
+-- Docker objects: what a job does with the engine is the job's own code.
 local loop = require "luadock.loop"
 local errors = require "luadock.base.errors"
 local argcheck = require "luadock.base.argcheck"

@@ -1,4 +1,4 @@
---[[ luadock.schedule: jobs on a timer or a cron spec, run on luadock's one
+--[[ luadock.loop.schedule (also luadock.schedule): jobs on a timer or a cron spec, run on luadock's one
 event loop (luadock.loop), so a job's Engine calls, docker.sleep and other
 tasks (schedule.spawn, e.g. following docker.events) all share one process.
 
@@ -21,7 +21,9 @@ Cron jobs follow the wall clock, `every` jobs the monotonic one; a wall-clock
 step of more than 3 h plans cron jobs from the new time (Vixie cron's rule).
 Each run is one log line and one history line: name, start (UTC), seconds,
 outcome, error, tab-separated in $XDG_STATE_HOME/luadock/schedule-history.tsv
-(else ~/.local/state/...). ]]
+(else ~/.local/state/...).
+Room loop/: tasks and time (event loop, parallel, schedule, cron); knows no
+Docker objects: what a job does with the engine is the job's own code.]]
 
 local core = require "luadock.core"
 local cron = require "luadock.loop.cron"

@@ -8,6 +8,8 @@
 -- Removing a network that still has endpoints is reported by the Engine as
 -- 403; it is raised as kind "conflict" (in use), like a volume in use.
 -- prune_networks is the Engine's own prune.
+-- Room network/: the Network class and the Client methods for networks;
+-- methods go in M.Network / M.Client, merged by luadock/init.lua (PARTS).
 
 local argcheck = require "luadock.base.argcheck"
 local lazy = require "luadock.base.lazy"   -- loaded on first use: start-up speed

@@ -5,6 +5,9 @@
 -- their JSON type. Each takes the call's checker and raises in luaL_argerror
 -- form naming the field; none talks to the engine (luadock.spec.options composes
 -- them into a request).
+-- Room spec/: option tables in, Engine request bodies out; a new run/create
+-- option is a field here (fields.lua, or a converter in convert.lua wired in
+-- options.lua); never calls the engine.
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

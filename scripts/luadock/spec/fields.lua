@@ -5,6 +5,9 @@
 -- field goes ("config" = the top level of the ContainerCreate body, "host" =
 -- HostConfig), its Engine name and its JSON type, so values are checked
 -- before anything is sent. Data only: no logic and no engine calls here.
+-- Room spec/: option tables in, Engine request bodies out; a new run/create
+-- option is a field here (fields.lua, or a converter in convert.lua wired in
+-- options.lua); never calls the engine.
 
 local M = {}
 

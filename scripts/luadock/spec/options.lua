@@ -7,6 +7,9 @@
 -- snake_case name must be one of the Engine's fields listed in luadock.spec.fields
 -- (the per-option converters are in luadock.spec.convert).
 -- No engine calls here.
+-- Room spec/: option tables in, Engine request bodies out; a new run/create
+-- option is a field here (fields.lua, or a converter in convert.lua wired in
+-- options.lua); never calls the engine.
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

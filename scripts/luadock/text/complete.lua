@@ -9,6 +9,9 @@
 -- M.ttl seconds. This module must never call a function or metamethod of the
 -- values it walks (only rawget, next and __index tables), never print, and
 -- never raise on engine failures: no completion is better than noise.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 local core = require "luadock.core"
 

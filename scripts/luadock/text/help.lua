@@ -5,6 +5,9 @@
 -- matched to its topic by identity, scanning the module, the Client class
 -- and the Container, Image, Volume and Network classes, luadock.schedule and
 -- its Job class. It only reads tables and prints text: no engine calls.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 local listing = require "luadock.text.listing"
 

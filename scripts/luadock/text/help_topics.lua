@@ -2,6 +2,9 @@
 -- function of the Lua API (scripts/luadock/API.md has the full reference;
 -- tests/lua/api_reference.lua keeps the two in step), and the sections
 -- help(docker) lists them in. Text only: nothing here runs.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 -- Sections and their topics, in the order help(docker) lists them.
 local SECTIONS = {

@@ -6,6 +6,9 @@
 -- images`, `docker volume ls` and `docker network ls` tables of the friendly
 -- objects, and the metatable that makes the lists the client returns print
 -- as those tables. It only reads the objects it is given: no engine calls.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 local units = require "luadock.base.units"
 

@@ -1,4 +1,4 @@
--- luadock.pretty: how the REPL shows values. pretty.format(v, opts) renders
+-- luadock.text.pretty (also luadock.pretty): how the REPL shows values. pretty.format(v, opts) renders
 -- any Lua value as text: tables with sorted keys, indentation, a depth limit
 -- and marked cycles; strings quoted with every control character escaped
 -- (engine text never reaches the terminal raw: ENGINE-NOTES B.5); a
@@ -10,6 +10,9 @@
 -- (escaped all the same); bindings/repl.c calls it, and docker.pp is it for
 -- scripts. Formatting reads tables raw (no __index, __pairs or __len) and
 -- never calls the engine.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 local argcheck = require "luadock.base.argcheck"
 local listing = require "luadock.text.listing"

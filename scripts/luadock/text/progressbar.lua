@@ -9,6 +9,9 @@
 -- escaped (luadock.text.listing) before it is written; nothing here calls the
 -- engine. progressbar.new{ out =, tty =, width = } makes one renderer;
 -- r:handler() is an on_progress function.
+-- Room text/: what people read (listings, the value printer, progress bars,
+-- help, completion); no engine calls of its own, and nothing here changes an
+-- object.
 
 local listing = require "luadock.text.listing"
 

@@ -10,6 +10,8 @@
 -- filter all=true is given, so luadock adds it there (a filter `all` given by
 -- the caller is left as it is: all = "false" asks a newer engine for
 -- anonymous ones only).
+-- Room volume/: the Volume class and the Client methods for volumes; methods
+-- go in M.Volume / M.Client, merged by luadock/init.lua (PARTS).
 
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"

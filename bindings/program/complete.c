@@ -4,7 +4,7 @@
  * breaks: ld_complete_word_breaks; `.`, `:` and the characters of container
  * and image names are part of a word) and asks ld_complete_matches for
  * replacements of it. The choice of candidates is Lua's:
- * luadock.complete.candidates(text_before_cursor, word) returns the list.
+ * luadock.text.complete.candidates(text_before_cursor, word) returns the list.
  * It runs under lua_pcall, so nothing longjmps across libedit, and a failure
  * of any kind offers no completion instead of printing an error. No libedit
  * here: this file runs inside the editor's callback but does not link it.
@@ -36,7 +36,7 @@ static int call_candidates(lua_State *L)
     lua_pushlstring(L, r->line, r->point);
     lua_pushstring(L, r->word);
     lua_getglobal(L, "require");
-    lua_pushliteral(L, "luadock.complete");
+    lua_pushliteral(L, "luadock.text.complete");
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "candidates");
     lua_pushvalue(L, 1);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 typedef struct ld_embedded_script {
-    const char *module;      /* "luadock", "luadock.container", ... */
+    const char *module;      /* "luadock", "luadock.container.run", ... */
     const char *chunkname;   /* "@scripts/luadock/init.lua" */
     const unsigned char *code;
     size_t len;

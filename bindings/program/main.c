@@ -97,13 +97,13 @@ static int error_frames(lua_State *L, char *where, size_t size)
     return raiser_own == 1;
 }
 
-/* Is the value at idx a docker.Error (metatable from luadock.errors)? */
+/* Is the value at idx a docker.Error (metatable from luadock.base.errors)? */
 static int is_docker_error(lua_State *L, int idx)
 {
     int top = lua_gettop(L), yes = 0;
     if (lua_getmetatable(L, idx)) {
         luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-        if (lua_getfield(L, -1, "luadock.errors") == LUA_TTABLE &&
+        if (lua_getfield(L, -1, "luadock.base.errors") == LUA_TTABLE &&
             lua_getfield(L, -1, "Error") == LUA_TTABLE)
             yes = lua_rawequal(L, -1, top + 1);
     }

@@ -21,7 +21,7 @@ int ld_host_report(lua_State *L, int status);
 void ld_host_set_where(const char *where);
 
 /* Tab completion (complete.c): candidates from the Lua function
- * luadock.complete.candidates, called under lua_pcall on the L given to
+ * luadock.text.complete.candidates, called under lua_pcall on the L given to
  * ld_complete_install. ld_complete_matches has lineedit.h's ld_complete_fn
  * shape: the readline match array for the word before point, or NULL. */
 void ld_complete_install(lua_State *L);

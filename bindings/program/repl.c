@@ -3,7 +3,7 @@
  * As in lua.c: a line is first tried as `return <line>` so a bare expression
  * prints its value; an incomplete chunk continues on the next line (prompt
  * ">> "); errors print and the loop goes on; end of input (Ctrl-D) leaves.
- * Values print through luadock.pretty when that module exists, else with
+ * Values print through luadock.text.pretty when that module exists, else with
  * print. On a terminal, lines are edited by lineedit.so (libedit's readline
  * layer, loaded only now: a script never maps it; see lineedit.h), kept in a
  * history file ($LUADOCK_HISTORY, else ~/.luadock_history; written after
@@ -205,7 +205,7 @@ static void print_results(lua_State *L, int base)
     if (n <= 0)
         return;
     lua_getglobal(L, "require");
-    lua_pushliteral(L, "luadock.pretty");
+    lua_pushliteral(L, "luadock.text.pretty");
     if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1) &&
         lua_getfield(L, -1, "print") == LUA_TFUNCTION) {
         lua_remove(L, -2);

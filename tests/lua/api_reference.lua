@@ -15,7 +15,7 @@
 -- It talks to no engine (docker.connect() does not connect until a call).
 -- Test-only overrides, to check that the test itself fails on a mismatch:
 -- LUADOCK_API_MD (another API.md) and LUADOCK_HELP_LUA (another help.lua, run
--- with dofile instead of require "luadock.help").
+-- with dofile instead of require "luadock.text.help").
 local T = require "testlib"
 local docker = require "luadock"
 local schedule = require "luadock.schedule"
@@ -24,7 +24,7 @@ local SRC = os.getenv("LUADOCK_SOURCE_DIR") or "."
 local API_MD = os.getenv("LUADOCK_API_MD") or (SRC .. "/scripts/luadock/API.md")
 local HELP_LUA = os.getenv("LUADOCK_HELP_LUA")
 
-local help = HELP_LUA and dofile(HELP_LUA) or require "luadock.help"
+local help = HELP_LUA and dofile(HELP_LUA) or require "luadock.text.help"
 local text = T.read(API_MD)
 
 -- ---- reading API.md ----------------------------------------------------------------

@@ -14,7 +14,7 @@
 local T = require "testlib"
 local docker = require "luadock"
 local core = require "luadock.core"
-local archive = require "luadock.archive"
+local archive = require "luadock.container.archive"
 
 local d = docker.connect()
 local IMG = T.image

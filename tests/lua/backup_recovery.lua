@@ -47,7 +47,7 @@ local function killed_backup(case)
                      name = "ld-rec-svc-" .. RUN .. "-" .. case, stop_timeout = 1 }
   local tmp = to .. "/." .. vol .. "-20261206T000000Z.tar.gz.tmp-" .. rand()
   local out = lua_child(string.format([[
-    local recovery = require "luadock.recovery"
+    local recovery = require "luadock.backup.recovery"
     local d = docker.connect()
     local rec = recovery.begin(d._cli, %q, %q)
     rec:add(%q, %q)
@@ -114,7 +114,7 @@ T.test("a live backup's record and another engine's are never touched", function
   local dir = state .. "/luadock/backups"
   os.execute("mkdir -p " .. T.q(dir))
   -- this test process is alive: its record must stay
-  local session = require "luadock.session"
+  local session = require "luadock.base.session"
   local live = string.format("pid\t%d\npidstart\t%s\nhost\t%s\nengine\t%s\nvolume\t%s\ntmp\t/nonexistent\ncontainer\t%s\t%s\n",
     session.pid, session.pidstart, session.host, d._cli:host(), vol, svc.id, svc.name)
   local f = assert(io.open(dir .. "/" .. vol .. ".live.stopped", "w")); f:write(live); f:close()

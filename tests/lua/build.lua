@@ -112,7 +112,7 @@ T.test(".dockerignore is honoured; Dockerfile and .dockerignore are sent anyway"
 end)
 
 T.test("the context tar holds the Dockerfile and .dockerignore, not the ignored files", function()
-  local build = require "luadock.build"
+  local build = require "luadock.image.build"
   local patterns = build.read_dockerignore(ctx)
   T.eq(patterns, { "secret.txt", "**/*.log", "!sub/deeper/keep.log", "Dockerfile", ".dockerignore" })
   local tar = build.context_tar(ctx, "Dockerfile")

@@ -124,7 +124,7 @@ local function log_size(front) return #(T.read(front.log) or "") end
 
 local WHO = "local d = docker.connect(); d:ping(); "
   .. "print(docker.core.json_encode({ context = d:context(), host = d:host(), "
-  .. "source = require('luadock.endpoint').resolve().source }))"
+  .. "source = require('luadock.client.endpoint').resolve().source }))"
 
 -- connects in a child with env; checks the context, host and that the ping
 -- went through `front` (its traffic log grew) when one is given
@@ -149,7 +149,7 @@ T.test("nothing set: the default context, the local socket", function()
   local out, err, code = child("", "local d = docker.connect(); print(d:context(), d:host(), tostring(d))")
   T.eq(code, 0, err)
   T.eq(out, "default\tunix:///var/run/docker.sock\tluadock.Client: unix:///var/run/docker.sock\n")
-  T.eq(child_json("", "require('luadock.endpoint').resolve()"), { context = "default" })
+  T.eq(child_json("", "require('luadock.client.endpoint').resolve()"), { context = "default" })
 end)
 
 T.test("docker context use X: currentContext picks X", function()
@@ -190,7 +190,7 @@ end)
 T.test("a plain tcp:// context connects without TLS", function()
   local got = child_json("", "(function() local d = docker.connect{ context = 'plain-tcp' }; "
     .. "return { d:host(), d:ping(), d:version().ApiVersion ~= nil, "
-    .. "require('luadock.endpoint').resolve{ context = 'plain-tcp' }.tls } end)()")
+    .. "require('luadock.client.endpoint').resolve{ context = 'plain-tcp' }.tls } end)()")
   T.eq(got, { "tcp://127.0.0.1:" .. tcp_port, true, true, false })
 end)
 
@@ -199,7 +199,7 @@ T.test("docker context use default removes currentContext", function()
   local text = T.read(cfg .. "/config.json") or ""
   T.ok(not text:find("currentContext", 1, true), "config.json without currentContext: " .. text)
   expect("", "default", "unix:///var/run/docker.sock", nil, nil)
-  T.eq(child_json("", "require('luadock.endpoint').resolve()"), { context = "default" })
+  T.eq(child_json("", "require('luadock.client.endpoint').resolve()"), { context = "default" })
   must_cli("context use ctx-a")   -- the listing cases below expect a current context
 end)
 
@@ -221,7 +221,7 @@ end)
 -- ---- TLS of contexts ------------------------------------------------------------------
 
 local function resolve_in_child(name, env)
-  return child_json(env or "", "require('luadock.endpoint').resolve{ context = " .. string.format("%q", name) .. " }")
+  return child_json(env or "", "require('luadock.client.endpoint').resolve{ context = " .. string.format("%q", name) .. " }")
 end
 
 T.test("a TLS context gives its copied files and verify = true", function()
@@ -250,7 +250,7 @@ T.test("named contexts ignore DOCKER_TLS_VERIFY, DOCKER_TLS and DOCKER_CERT_PATH
     .. "return { d:context(), d:ping() } end)()")
   T.eq(got, { "ctx-b", true })
   -- "default" leaves TLS to the environment's rules (core applies them)
-  local r = child_json(env, "require('luadock.endpoint').resolve{ context = 'default' }")
+  local r = child_json(env, "require('luadock.client.endpoint').resolve{ context = 'default' }")
   T.eq(r, { context = "default", source = "argument" })
 end)
 
@@ -461,7 +461,7 @@ T.test("bad arguments name connect and the field", function()
     T.ok(tostring(e):find("contexts.lua:", 1, true), "the error points at the caller: " .. tostring(e))
   end
   T.raises(function() docker.contexts("x") end, "bad argument #1 to 'contexts' %(no arguments expected%)")
-  T.raises(function() require("luadock.endpoint").resolve{ context = 2 } end,
+  T.raises(function() require("luadock.client.endpoint").resolve{ context = 2 } end,
     "bad argument #1 to 'connect' %(field 'context'")
 end)
 
@@ -471,15 +471,15 @@ T.test("tls given without a host while DOCKER_CONTEXT names a context is refused
     .. "(from DOCKER_CONTEXT) has its own TLS files", 1, true), tostring(e))
   -- with DOCKER_HOST the tls table applies to it (the default context)
   local r = child_json("DOCKER_CONTEXT=ctx-b DOCKER_HOST=tcp://127.0.0.1:1",
-    "require('luadock.endpoint').resolve{ tls = { ca = 'x.pem', verify = false } }")
+    "require('luadock.client.endpoint').resolve{ tls = { ca = 'x.pem', verify = false } }")
   T.eq(r, { context = "default", source = "DOCKER_HOST", tls = { ca = "x.pem", verify = false } })
-  r = child_json("", "require('luadock.endpoint').resolve{ host = 'tcp://127.0.0.1:9', tls = { cert = 'c', key = 'k' } }")
+  r = child_json("", "require('luadock.client.endpoint').resolve{ host = 'tcp://127.0.0.1:9', tls = { cert = 'c', key = 'k' } }")
   T.eq(r, { host = "tcp://127.0.0.1:9", source = "argument", tls = { cert = "c", key = "k", verify = true } })
 end)
 
 T.test("the REPL's completion asks the current context's engine", function()
   local before = log_size(front_b)
-  local out, err, code = child("DOCKER_CONTEXT=ctx-b", "local c = require('luadock.complete'); "
+  local out, err, code = child("DOCKER_CONTEXT=ctx-b", "local c = require('luadock.text.complete'); "
     .. "print(type(c.candidates('docker.volume(\"', '')))")
   T.eq(code, 0, err)
   T.eq(out, "table\n")
@@ -488,7 +488,7 @@ T.test("the REPL's completion asks the current context's engine", function()
 end)
 
 T.test("help topics for connect, contexts and d:context", function()
-  local help = require "luadock.help"
+  local help = require "luadock.text.help"
   T.ok(help.topic_text("contexts"):find("current", 1, true))
   T.ok(help.topic_text("connect"):find("DOCKER_CONTEXT", 1, true))
   T.ok(help.topic_text("context"):find("d:context()", 1, true))

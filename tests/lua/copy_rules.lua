@@ -390,7 +390,7 @@ T.test("core.untar rename: only names under rename_from move, none escape", func
 end)
 
 T.test("paths split as the CLI's SplitPathDirEntry does", function()
-  local split = require("luadock.archive").split_path
+  local split = require("luadock.container.archive").split_path
   for _, v in ipairs{
     { "/a/b", "/a", "b" }, { "/a/b/", "/a", "b" }, { "/a/b/.", "/a/b", "." }, { "dir/./", "dir", "." },
     { "a", ".", "a" }, { "/", "/", "/" }, { ".", ".", "." }, { "a/../b", ".", "b" }, { "x/..", ".", "." },

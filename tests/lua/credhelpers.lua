@@ -145,7 +145,7 @@ T.test("set-up: an htpasswd registry, an open one, the helper on PATH", function
   T.ok(linked, "second helper name linked")
   local _, x = T.sh("test -x " .. T.q(FIXTURES .. "/docker-credential-luadock-test"))
   T.ok(x, "the fixture helper is executable")
-  header_of_pass = require("luadock.registry").auth_header(A("1"), { username = USER, password = PASS }):match(": (.*)$")
+  header_of_pass = require("luadock.image.registry").auth_header(A("1"), { username = USER, password = PASS }):match(": (.*)$")
   test_img:tag(A("1")); refs[#refs + 1] = A("1")
   T.eq(d:push(A("1"), { auth = { username = USER, password = PASS } }), true, "seeded with explicit auth")
   d:image(A("1")):remove()
@@ -224,7 +224,7 @@ T.test("an identity token goes as identitytoken only", function()
   helper("luadock-test", { MODE = "token", SERVER = AUTHREG, SECRET = PASS })
   local dir = config{ credHelpers = { [AUTHREG] = "luadock-test" } }
   local out = child(dir, string.format([[
-local h = require("luadock.registry").auth_header(%q):match(": (.*)$")
+local h = require("luadock.image.registry").auth_header(%q):match(": (.*)$")
 local a = docker.core.json_decode(docker.core.base64_decode(h))
 print("TOKEN_OK", a.identitytoken == %q, a.username == nil and a.password == nil, a.serveraddress)]], A("1"), PASS))
   T.ok(out:find("TOKEN_OK\ttrue\ttrue\t" .. AUTHREG, 1, true), "identitytoken, no username/password: " .. out)
@@ -239,7 +239,7 @@ T.test("Docker Hub's key is https://index.docker.io/v1/ (no traffic: the header 
   local dir = config{ credHelpers = { [HUB] = "luadock-test" } }
   local out = child(dir, [[
 for _, ref in ipairs{ "busybox", "library/busybox:1", "docker.io/x/y", "index.docker.io/x/y:2" } do
-  local h = require("luadock.registry").auth_header(ref):match(": (.*)$")
+  local h = require("luadock.image.registry").auth_header(ref):match(": (.*)$")
   local a = docker.core.json_decode(docker.core.base64_decode(h))
   print("HUB", ref, a.username, a.serveraddress)
 end]])
@@ -253,7 +253,7 @@ T.test("credentials print without the secret", function()
   helper("luadock-test", { MODE = "ok", SERVER = AUTHREG, USERNAME = USER, SECRET = PASS })
   local dir = config{ credHelpers = { [AUTHREG] = "luadock-test" } }
   local out = child(dir, string.format([[
-local a = require("luadock.registry").stored_auth(%q)
+local a = require("luadock.image.registry").stored_auth(%q)
 print(tostring(a)); print(pretty.format(a)); print(pretty.format({ a })); docker.pp(a)
 print("FIELD", a.password == %q)]], AUTHREG, PASS))
   T.ok(out:find("credentials for " .. AUTHREG .. " (user " .. USER .. ")", 1, true), "tostring names registry and user: " .. out)

@@ -8,7 +8,7 @@
 -- matcher over all of 2026 that must agree with the chain of next() results
 -- (with the documented DST rule modelled independently at transitions).
 local T = require "testlib"
-local cron = require "luadock.cron"
+local cron = require "luadock.loop.cron"
 
 local SELF = arg and arg[0]
 local BIN = (os.getenv("LUADOCK_BINARY_DIR") and os.getenv("LUADOCK_BINARY_DIR") .. "/luadock")

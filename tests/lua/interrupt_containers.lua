@@ -10,7 +10,7 @@ matrix.matrix{ "close", "parallel", "run_rm" }
 matrix.kill9_zombie()
 
 T.test("bad input: shield.run names its argument", function()
-  local shield = require "luadock.shield"
+  local shield = require "luadock.base.shield"
   T.raises(function() shield.run(nil, print) end, "bad argument #1 to 'shield.run'")
   T.raises(function() shield.run(-1, print) end, "bad argument #1 to 'shield.run'")
   T.raises(function() shield.run(1, 42) end, "bad argument #2 to 'shield.run'")

@@ -8,11 +8,11 @@
 -- carry luadock's labels and are removed at the end.
 local T = require "testlib"
 local docker = require "luadock"
-local pretty = require "luadock.pretty"
-local tables = require "luadock.tables"
-local help = require "luadock.help"
-local progressbar = require "luadock.progressbar"
-local progress = require "luadock.progress"
+local pretty = require "luadock.text.pretty"
+local tables = require "luadock.text.listing"
+local help = require "luadock.text.help"
+local progressbar = require "luadock.text.progressbar"
+local progress = require "luadock.image.progress"
 
 local d = docker.connect()
 local RUN = string.format("%08x", math.random(0, 0x7fffffff))
@@ -104,7 +104,7 @@ T.test("control characters are escaped in strings, keys and tostring", function(
   T.eq(pretty.format("bidi \xe2\x80\xaeevil"), '"bidi \\u{202e}evil"')
   T.eq(pretty.format("héllo 日本"), '"héllo 日本"', "printable UTF-8 stays")
   T.eq(pretty.format({ ["k\27"] = "v\7" }), '{ ["k\\x1b"] = "v\\a" }')
-  local e = require("luadock.errors").new{ kind = "not_found", status = 404,
+  local e = require("luadock.base.errors").new{ kind = "not_found", status = 404,
     message = "No such container: \27]0;pwned\7", method = "GET", path = "/containers/x/json" }
   T.eq(pretty.format(e), "luadock: 404 No such container: \\x1b]0;pwned\\a (GET /containers/x/json)")
   local weird = setmetatable({}, { __tostring = function() return "obj\27[2J" end })

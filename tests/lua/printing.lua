@@ -10,8 +10,8 @@
 -- removed at the end.
 local T = require "testlib"
 local docker = require "luadock"
-local pretty = require "luadock.pretty"
-local tables = require "luadock.tables"
+local pretty = require "luadock.text.pretty"
+local tables = require "luadock.text.listing"
 
 local d = docker.connect()
 local RUN = docker.core.random_hex(4)

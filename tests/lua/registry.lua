@@ -147,7 +147,7 @@ T.test("htpasswd registry: wrong or no credentials raise kind auth, never show t
   local e2 = T.raises_kind(function() d:push(A("1"), { auth = { username = USER, password = bad } }) end, "auth")
   local e3 = T.raises_kind(function() d:pull(A("1"), { auth = false }) end, "auth")
   local e4 = T.raises_kind(function() d:push(A("1"), { auth = false }) end, "auth")
-  local header = require("luadock.registry").auth_header(A(), { username = USER, password = bad }):match(": (.*)$")
+  local header = require("luadock.image.registry").auth_header(A(), { username = USER, password = bad }):match(": (.*)$")
   for i, e in ipairs{ e1, e2, e3, e4 } do
     T.ok(docker.is_error(e), "docker.Error " .. i)
     local text = tostring(e) .. " " .. T.show(e)

@@ -130,7 +130,7 @@ local function enter(name, line, expect, what)
 end
 
 T.test("luadock.complete.candidates: names, fields, methods, strings", function()
-  local C = require "luadock.complete"
+  local C = require "luadock.text.complete"
   C.timeout = 15   -- a busy engine (parallel tests) must not make this flaky
   local function has(list, x)
     for _, v in ipairs(list) do if v == x then return true end end
@@ -174,7 +174,7 @@ local function body()
     wait_prompt(S, "the first prompt")
     enter(S, "1+1", "\n2\n", "2 after 1+1")
     -- a busy engine (parallel tests) must not make completion time out here
-    enter(S, 'require("luadock.complete").timeout = 15; print("ct=" .. 15)', "\nct=15\n")
+    enter(S, 'require("luadock.text.complete").timeout = 15; print("ct=" .. 15)', "\nct=15\n")
     enter(S, 'print("interactive=" .. tostring(docker.interactive))', "\ninteractive=true\n")
     enter(S, 'print("help=" .. tostring(docker.help == nil or help == docker.help))', "\nhelp=true\n")
   end)
@@ -269,7 +269,7 @@ local function body()
   end)
 
   T.test("a list of containers prints as a ps-style table", function()
-    local has_pretty = pcall(require, "luadock.pretty")
+    local has_pretty = pcall(require, "luadock.text.pretty")
     if not has_pretty then
       print("# skipped: luadock.pretty does not exist yet; the ps-style header is not checked")
       return

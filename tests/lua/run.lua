@@ -470,7 +470,7 @@ T.test("the exit code of a container removed before the wait reached it comes fr
   local r = d:run{ image = IMG, cmd = "sh -c 'exit 7'", check = false, labels = lab("events") }
   T.eq(r.exit_code, 7)
   d:container(r.id):remove()
-  T.eq(require("luadock.run").exit_code_from_events(d._cli, r.id, since), 7)
+  T.eq(require("luadock.container.run").exit_code_from_events(d._cli, r.id, since), 7)
 end)
 
 -- A child luadock doing one one-shot run of `cmd`; at the first output it prints

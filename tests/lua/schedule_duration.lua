@@ -79,7 +79,7 @@ T.test("bad duration or both until and duration: refused naming run and the fiel
 end)
 
 T.test("the help topic of schedule.run tells about duration", function()
-  local help = require "luadock.help"
+  local help = require "luadock.text.help"
   T.ok(help.text("schedule.run"):find("duration = \"40s\"", 1, true), help.text("schedule.run"))
 end)
 

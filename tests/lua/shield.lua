@@ -7,7 +7,7 @@
 -- ends the process; bad input names the argument.
 local T = require "testlib"
 local docker = require "luadock"
-local shield = require "luadock.shield"
+local shield = require "luadock.base.shield"
 
 local d = docker.connect()
 local BIN = os.getenv("LUADOCK_BINARY_DIR") .. "/luadock"
@@ -37,7 +37,7 @@ end
 
 T.test("a signal during shielded work waits for the shield, then interrupts", function()
   local out, took = child([[
-    local shield = require "luadock.shield"
+    local shield = require "luadock.base.shield"
     shield.run(5, function() docker.sleep(1.5); print("shielded work finished") end)
     print("not reached")
   ]], { { 0.4, "INT" } })
@@ -63,7 +63,7 @@ T.test("shield.try swallows the work's error but not an interruption", function(
   T.eq(ok, false)
   T.eq(err, "cleanup failed")
   local out = child([[
-    local shield = require "luadock.shield"
+    local shield = require "luadock.base.shield"
     local ok = shield.try(5, function() docker.sleep(1) end)
     print("after try", ok)
   ]], { { 0.3, "TERM" } })
@@ -73,7 +73,7 @@ end)
 
 T.test("a shield never left stops holding signals at its deadline", function()
   local out, took = child([[
-    local shield = require "luadock.shield"
+    local shield = require "luadock.base.shield"
     -- an error in a plain coroutine leaves its shield up (nothing closes it)
     coroutine.resume(coroutine.create(function() shield.run(0.5, function() error("x") end) end))
     print("leaked")

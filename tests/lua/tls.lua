@@ -19,7 +19,7 @@
 local T = require "testlib"
 local docker = require "luadock"
 local tls = require "_tls"
-local check = require("luadock.errors").check
+local check = require("luadock.base.errors").check
 
 local RUN = string.format("%08x", math.random(0, 0x7fffffff))
 local TESTLABEL = "luadock.test.tls"

@@ -340,7 +340,7 @@ local CONTROL_LABELS = {
              ["luadock.pid"] = DEAD_PID, ["luadock.host"] = HOST },
   othersession = { ["luadock.managed"] = "1", ["luadock.kind"] = "%s", ["luadock.session"] = "0000" .. RUN,
                    ["luadock.pid"] = tostring(core.pid()), ["luadock.host"] = HOST,
-                   ["luadock.pidstart"] = require("luadock.session").pidstart },
+                   ["luadock.pidstart"] = require("luadock.base.session").pidstart },
   nomanaged = { ["luadock.kind"] = "%s", ["luadock.session"] = SESSION, ["luadock.pid"] = DEAD_PID,
                 ["luadock.host"] = HOST },
 }
@@ -375,7 +375,7 @@ local controls_ok, controls_err = pcall(make_controls)
 
 T.test("controls: made, and none is luadock's by the exact rules", function()
   T.ok(controls_ok, tostring(controls_err))
-  local session = require "luadock.session"
+  local session = require "luadock.base.session"
   for case, nm in pairs(controls.volumes) do
     T.ok(not (session.is_managed(d:volume(nm).labels, "volume") and d:volume(nm).labels["luadock.session"] == SESSION),
       "volume control " .. case)

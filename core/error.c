@@ -97,7 +97,8 @@ const char *ld_error_kind_of(ld_errcode code, long status, const char *message, 
     case LD_E_API_VERSION: return "api_version";
     case LD_E_TLS: return "tls";
     case LD_E_ARG: return "bad_request";
-    case LD_E_IO: return "io";   /* a local file: API.md's io */
+    case LD_E_IO:   /* a local file: API.md's io, or permission when it says so */
+        return mentions(message, "permission denied") ? "permission" : "io";
     case LD_E_NOMEM: case LD_OK: return "server";
     case LD_E_HTTP: break;
     }
@@ -110,6 +111,10 @@ const char *ld_error_kind_of(ld_errcode code, long status, const char *message, 
      * network that still has endpoints, which the docker CLI calls a
      * conflict. A registry's denial inside a 403 is auth (below). */
     if (status == 403 && mentions(message, "active endpoints"))
+        return "conflict";
+    /* A copy into a container whose path clashes (a folder over a file or
+     * the reverse) comes as a 400 or 500: the docker CLI's conflict. */
+    if (mentions(message, "cannot overwrite"))
         return "conflict";
     const char *kind;
     switch (status) {

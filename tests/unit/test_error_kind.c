@@ -47,6 +47,11 @@ static void forbidden(void)
     /* a registry's refusal that comes back as a 403 is auth */
     CHECK_STR_EQ(http(403, "denied: requested access to the resource is denied"), "auth");
     CHECK_STR_EQ(http(403, "unauthorized: authentication required"), "auth");
+    /* a copy's folder/non-folder clash: 20.10 says 500, 28 says 400 */
+    CHECK_STR_EQ(http(500, "Error processing tar file(exit status 1): cannot overwrite "
+                           "directory \"/d\" with non-directory \"/d\""), "conflict");
+    CHECK_STR_EQ(http(400, "cannot overwrite non-directory \"/f\" with directory \"/f\""),
+                 "conflict");
     /* registry words of a missing image do not turn a 403 into not_found */
     CHECK_STR_EQ(registry(403, "repository does not exist"), "permission");
 }
@@ -107,12 +112,15 @@ static void codes(void)
         {LD_E_IO, "io"},              {LD_E_NOMEM, "server"},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        /* a code decides alone, whatever the text says */
+        /* a code decides alone, whatever the text says (io: below) */
         CHECK_STR_EQ(ld_error_kind_of(table[i].code, 0, "unauthorized", LD_KIND_REGISTRY),
                      table[i].kind);
         /* and its name comes back to it */
         CHECK_INT_EQ(ld_error_code_from_name(ld_error_code_name(table[i].code)), table[i].code);
     }
+    /* a local file's failure is io, or permission when the system said so */
+    CHECK_STR_EQ(ld_error_kind_of(LD_E_IO, 0, "open /x: Permission denied", 0), "permission");
+    CHECK_STR_EQ(ld_error_kind_of(LD_E_IO, 0, "read /x: Input/output error", 0), "io");
     CHECK_INT_EQ(ld_error_code_from_name("NOT_A_CODE"), LD_E_PROTOCOL);
     CHECK_INT_EQ(ld_error_code_from_name(NULL), LD_E_PROTOCOL);
 

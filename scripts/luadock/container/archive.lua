@@ -262,16 +262,14 @@ local function copy_in(c, cli, host_path, ctr_path)
   local _, base = split_path(host_path)
   local bytes, msg, code = core.tar(host_path, { keep_root = base ~= ".", name = name })
   if not bytes then
-    fail("copy_in", msg:find("ermission denied") and "permission"
-      or code == "NOMEM" and "server" or "bad_request", msg)
+    fail("copy_in", core.error_kind(code, msg), msg)
   end
   local done, emsg, ecode, detail = cli:put_container_archive(c.id, bytes,
     { path = dir, noOverwriteDirNonDir = true })
   if done == nil and emsg ~= nil then
     local e = errors.from_core(emsg, ecode, detail)
-    -- a folder/non-folder clash comes back as a 500; it is copy_out's conflict
-    if tostring(e.message):find("cannot overwrite", 1, true) then
-      e.kind = "conflict"
+    -- a folder/non-folder clash (kind conflict) is worded one way on every engine
+    if e.kind == "conflict" then
       e.message = clash_message(tostring(e.message))
     end
     errors.raise(e)

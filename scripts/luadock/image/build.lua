@@ -164,7 +164,7 @@ end
 -- returned a non-zero code: 1") is the engine's failure: kind "server",
 -- unless a registry refused credentials.
 local function build_kind(message)
-  return progress.kind_of(message, "server") == "auth" and "auth" or "server"
+  return core.error_kind(nil, message)
 end
 
 function M.build(client, spec)

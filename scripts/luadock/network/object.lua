@@ -6,7 +6,7 @@
 -- CheckDuplicate, so a taken name is a "conflict". `containers` is filled by
 -- an inspect (d:network, net:reload): the Engine's list leaves it empty.
 -- Removing a network that still has endpoints is reported by the Engine as
--- 403; it is raised as kind "conflict" (in use), like a volume in use.
+-- 403; core gives it kind "conflict" (in use), like a volume in use.
 -- prune_networks is the Engine's own prune.
 -- Room network/: the Network class and the Client methods for networks;
 -- methods go in M.Network / M.Client, merged by luadock/init.lua (PARTS).
@@ -125,9 +125,7 @@ end
 function M.delete(cli, id)
   local r, msg, code, detail = cli:network_delete(id)
   if r == nil then
-    local e = errors.from_core(msg, code, detail)
-    if e.status == 403 and tostring(e.message):find("active endpoints", 1, true) then e.kind = "conflict" end
-    return nil, e
+    return nil, errors.from_core(msg, code, detail)
   end
   return true
 end

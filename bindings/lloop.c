@@ -1,4 +1,4 @@
-/* lloop.c - what luadock.loop (scripts/luadock/loop.lua) needs from C.
+/* lloop.c - what luadock.loop (scripts/luadock/loop/init.lua) needs from C.
  *
  * The loop runs tasks as coroutines it "owns" (core.own). A Engine call or a
  * stream read made inside an owned coroutine does not block: the binding

@@ -1,6 +1,6 @@
 /* lprocess.c - core.run_program over core/process.c: run a program (no
  * shell) with bytes on stdin and collect its outputs, bounded in size and
- * time. luadock.registry runs credential helpers with it.
+ * time. luadock.image.credentials runs credential helpers with it.
  *
  * The call blocks the whole Lua state (also inside docker.parallel tasks and
  * schedule jobs) for at most the timeout; a cancel (Ctrl-C) ends it sooner.

@@ -9,7 +9,7 @@
  * process (core.catch_interrupts), replacing lua.c's own SIGINT handler, and
  * entering a shield takes it back if lua.c put its own in place again.
  *
- * A shield (core.shield_set, used through luadock.shield) marks a thread as
+ * A shield (core.shield_set, used through luadock.base.shield) marks a thread as
  * doing clean-up until an absolute deadline: its calls ignore the cancel
  * flag (the binding gives them the deadline instead), the hook does not
  * raise inside it but waits until the shield is left, and signals that come

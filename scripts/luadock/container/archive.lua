@@ -4,7 +4,7 @@
 -- c:copy_out(ctr_path, host_path), which follow `docker cp`'s rules (where a
 -- copy lands, renames, what is refused), and offers read_dockerignore(dir),
 -- the pattern list a build context's tar (core.tar{ exclude = }) wants.
--- Tars are made and unpacked by luadock.core (core/archive.c, libarchive),
+-- Tars are made and unpacked by luadock.core (core/tar/archive.c, libarchive, through luadock.core_tar),
 -- which treats what comes out of a container as hostile and makes the
 -- renames in the tar names; this module checks arguments, asks what is at
 -- both ends (engine path stat, core.path_type), decides, and decodes the

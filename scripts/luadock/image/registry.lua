@@ -4,7 +4,7 @@
 -- X-Registry-Auth header (always sent: base64url of the credentials given as
 -- `auth`, else of those luadock.credentials finds for the reference's
 -- registry in $DOCKER_CONFIG/config.json (credHelpers, credsStore, auths),
--- else of "{}"). The streams are read by luadock.progress. Credentials, and
+-- else of "{}"). The streams are read by luadock.image.progress. Credentials, and
 -- the header that carries them, never appear in error messages or argument
 -- errors: only the names of fields do.
 -- Room image/: images, registries, builds and the progress streams they send;

@@ -1,4 +1,4 @@
--- luadock.text.complete: Tab completion candidates for the REPL. bindings/complete.c
+-- luadock.text.complete: Tab completion candidates for the REPL. bindings/program/complete.c
 -- calls M.candidates(line, word) under lua_pcall, where `line` is the text
 -- before the cursor and `word` the end of it that the line editor replaces;
 -- it returns the replacements for `word`. A bare name completes to globals and

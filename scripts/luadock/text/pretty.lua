@@ -7,7 +7,7 @@
 -- show their one-line tostring); values with __tostring (a
 -- docker.Error, a Client) by that text, escaped. pretty.print(...) writes
 -- each value on its own line(s), a string holding a line break as its lines
--- (escaped all the same); bindings/repl.c calls it, and docker.pp is it for
+-- (escaped all the same); bindings/program/repl.c calls it, and docker.pp is it for
 -- scripts. Formatting reads tables raw (no __index, __pairs or __len) and
 -- never calls the engine.
 -- Room text/: what people read (listings, the value printer, progress bars,

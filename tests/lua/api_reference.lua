@@ -10,6 +10,10 @@
 --    call table, any other (VERSION, Container, errors, …) in some code of API.md;
 --  * every public function of the module, the Client, Container, Image, Volume,
 --    Network classes, luadock.schedule and its Job class is in a call table;
+--  * every method a room file gives a class (its M.Client, M.Container, ...
+--    tables) is the class's, including those of modules init.lua loads on the
+--    first call (PARTS' lazy lists): a method missing from a lazy list would
+--    otherwise be missing from its class until that first call;
 --  * no Markdown file of the project links into the team's private ../shared,
 --    and the relative links of README.md and API.md lead to existing files.
 -- It talks to no engine (docker.connect() does not connect until a call).
@@ -228,6 +232,31 @@ T.test("the check fails for a topic without docs and for docs without a topic", 
 end)
 
 -- ---- links -------------------------------------------------------------------------------
+
+T.test("every method of every room file is its class's, lazy ones too", function()
+  local classes = { "Client", "Container", "Image", "Volume", "Network" }
+  local names = {}
+  for name in pairs(package.preload) do
+    if name:match("^luadock%.") and name ~= "luadock.core_tar" then names[#names + 1] = name end
+  end
+  table.sort(names)
+  T.ok(#names > 30, "the host preloads the rooms' modules (" .. #names .. ")")
+  local seen = 0
+  for _, name in ipairs(names) do
+    local mod = require(name)
+    for _, class in ipairs(classes) do
+      local methods = type(mod) == "table" and rawget(mod, class)
+      if type(methods) == "table" and methods ~= docker[class] then
+        for method in pairs(methods) do
+          seen = seen + 1
+          T.ok(rawget(docker[class], method) ~= nil,
+            string.format("%s.%s (from %s) is a method of docker.%s", class, method, name, class))
+        end
+      end
+    end
+  end
+  T.ok(seen > 50, "room files give the classes their methods (" .. seen .. ")")
+end)
 
 local function md_files()
   local out = T.sh("cd " .. T.q(SRC) .. " && find . -name '*.md' -not -path './.git/*' "

@@ -317,16 +317,13 @@ static int push_response(lua_State *L, const ld_op *op, ld_response *resp, const
     ld_error err;
     ld_error_clear(&err);
     if (op->resp == LD_RESP_JSON && resp->len > 0) {
-        cJSON *doc = cJSON_ParseWithLength(resp->body, resp->len);
-        if (!doc) {
+        if (!ld_lua_push_json_text(L, resp->body, resp->len, NULL)) {
             ld_error_set(&err, LD_E_PROTOCOL, "malformed JSON from the engine: %.60s",
                          resp->body);
             ld_error_where(&err, method, path);
             ld_response_free(resp);
             return ld_lua_push_error(L, &err);
         }
-        ld_lua_push_json(L, doc);
-        cJSON_Delete(doc);
     } else if (op->resp == LD_RESP_TEXT) {
         lua_pushlstring(L, resp->body, resp->len);
     } else if (op->resp == LD_RESP_STAT) {

@@ -17,6 +17,7 @@
 #   BENCH_PYTHON=/usr/bin/python3 BENCH_IMAGE=luadock-test/busybox:1
 #   BENCH_KEEP=1          keep the temp dir (raw results in results.tsv)
 #   BENCH_ONLY="floor luadock ..."  restrict the tools (names as in the table)
+#   BENCH_FLOWS=0         skip flows.sh (one-shot runs, logs, events) at the end
 set -uo pipefail
 export LC_ALL=C
 
@@ -363,4 +364,9 @@ if [ -s "$errors" ]; then
     echo '```'
     head -n 20 "$errors"
     echo '```'
+fi
+
+# ---- the flow rows: runs, logs, events (flows.sh, same rounds and tools) ------
+if [ "${BENCH_FLOWS:-1}" != 0 ]; then
+    "$here/flows.sh" || say "warning: flows.sh failed"
 fi

@@ -26,12 +26,20 @@ void ld_lua_push_json(lua_State *L, const cJSON *value);
 cJSON *ld_lua_to_json(lua_State *L, int idx, char *errbuf, size_t errlen);
 int ld_lua_json_open(lua_State *L);
 
+/* ljsontext.c: push the JSON value at the start of text (len bytes) as
+ * ld_lua_push_json would push cJSON's tree of it, without building the tree;
+ * returns 1, or 0 with nothing pushed when the text is malformed. *used (may
+ * be NULL) gets how many bytes the value took. Holds nothing outside Lua: a
+ * memory error raised inside leaks nothing. */
+int ld_lua_push_json_text(lua_State *L, const char *text, size_t len, size_t *used);
+/* A JSON number as STYLE.md says: an integer when integral and in range. */
+void ld_lua_push_json_number(lua_State *L, double d);
+
 /* lowned.c: what a binding holds across calls that can raise, anchored in
  * a userdata (liolib's order: the userdata first, then the resource). */
 typedef struct ld_lua_owned {
     ld_buf a, b;          /* byte buffers (a request's path and query, a tar) */
     char *text;           /* a printed JSON body (cJSON_free) */
-    cJSON *json;          /* a parsed tree */
     ld_response resp;     /* a finished call's response */
 } ld_lua_owned;
 /* Push an empty ld_lua_owned whose __gc frees whatever it then holds. */

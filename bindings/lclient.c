@@ -285,7 +285,7 @@ static void read_callopts(lua_State *L, int arg, const ld_op *op, callopts *o)
 }
 
 /* Push what a finished ordinary call returns for this op; own holds the
- * response (and the tree parsed from it), so a push that raises frees both. */
+ * response, so a push that raises frees it. */
 static int push_response(lua_State *L, const ld_op *op, ld_lua_owned *own, const char *method,
                          const char *path)
 {
@@ -293,15 +293,13 @@ static int push_response(lua_State *L, const ld_op *op, ld_lua_owned *own, const
     ld_error err;
     ld_error_clear(&err);
     if (op->resp == LD_RESP_JSON && resp->len > 0) {
-        own->json = cJSON_ParseWithLength(resp->body, resp->len);
-        if (!own->json) {
+        if (!ld_lua_push_json_text(L, resp->body, resp->len, NULL)) {
             ld_error_set(&err, LD_E_PROTOCOL, "malformed JSON from the engine: %.60s",
                          resp->body);
             ld_error_where(&err, method, path);
             ld_lua_owned_free(own);
             return ld_lua_push_error(L, &err);
         }
-        ld_lua_push_json(L, own->json);
     } else if (op->resp == LD_RESP_TEXT) {
         lua_pushlstring(L, resp->body, resp->len);
     } else if (op->resp == LD_RESP_STAT) {

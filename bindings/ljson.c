@@ -6,7 +6,10 @@
  * as an object (empty -> {}). Cycles, depth over 128, non-finite numbers,
  * NUL bytes in strings and values JSON cannot hold are refused with a
  * message naming where they were found. Encoding never raises halfway: it
- * reports the failure so the caller can free what was built.
+ * reports the failure so the caller can free what was built. Text is read
+ * into Lua values by ljsontext.c (core.json_decode and the engine's answers
+ * go that way); ld_lua_push_json here is for trees the core already parsed
+ * (JSON-lines streams).
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -18,36 +21,44 @@
 
 void ld_lua_push_json(lua_State *L, const cJSON *v)
 {
-    luaL_checkstack(L, 4, "JSON too deeply nested");
-    if (cJSON_IsString(v)) {
+    const cJSON *item;
+    int n = 0;
+    switch (v->type & 0xFF) {
+    case cJSON_String:
         lua_pushstring(L, v->valuestring);
-    } else if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-            lua_pushinteger(L, (lua_Integer)d);
-        else
-            lua_pushnumber(L, d);
-    } else if (cJSON_IsBool(v)) {
-        lua_pushboolean(L, cJSON_IsTrue(v));
-    } else if (cJSON_IsArray(v)) {
-        lua_createtable(L, cJSON_GetArraySize(v), 0);
-        lua_Integer i = 1;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, v) {
+        break;
+    case cJSON_Number:
+        ld_lua_push_json_number(L, v->valuedouble);
+        break;
+    case cJSON_True:
+    case cJSON_False:
+        lua_pushboolean(L, (v->type & 0xFF) == cJSON_True);
+        break;
+    case cJSON_Array:
+        luaL_checkstack(L, 4, "JSON too deeply nested");
+        for (item = v->child; item; item = item->next)
+            n++;
+        lua_createtable(L, n, 0);
+        n = 0;
+        for (item = v->child; item; item = item->next) {
             ld_lua_push_json(L, item);
-            lua_rawseti(L, -2, i++);
+            lua_rawseti(L, -2, ++n);
         }
-        if (i == 1)
+        if (n == 0)
             luaL_setmetatable(L, LD_ARRAY_MT);
-    } else if (cJSON_IsObject(v)) {
+        break;
+    case cJSON_Object:
+        luaL_checkstack(L, 4, "JSON too deeply nested");
         /* sized up front: growing a table key by key costs rehashes */
-        lua_createtable(L, 0, cJSON_GetArraySize(v));
-        const cJSON *item;
-        cJSON_ArrayForEach(item, v) {
+        for (item = v->child; item; item = item->next)
+            n++;
+        lua_createtable(L, 0, n);
+        for (item = v->child; item; item = item->next) {
             ld_lua_push_json(L, item);
             lua_setfield(L, -2, item->string);
         }
-    } else {
+        break;
+    default:
         lua_pushnil(L);
     }
 }
@@ -229,25 +240,23 @@ static int l_json_encode(lua_State *L)
 /* core.json_decode(text) -> value | nil, msg */
 static int l_json_decode(lua_State *L)
 {
-    size_t len;
+    size_t len, used = 0;
     const char *text = luaL_checklstring(L, 1, &len);
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    /* cJSON stops after the first value; anything but whitespace after it
-     * ("{} x", "[1]]") makes the text malformed */
-    while (doc && end < text + len && *end && strchr(" \t\r\n", *end))
+    int ok = ld_lua_push_json_text(L, text, len, &used);
+    /* the parser stops after the first value; anything but whitespace after
+     * it ("{} x", "[1]]") makes the text malformed */
+    const char *end = text + used;
+    while (ok && end < text + len && *end && strchr(" \t\r\n", *end))
         end++;
-    if (doc && end != text + len) {
-        cJSON_Delete(doc);
-        doc = NULL;
+    if (ok && end != text + len) {
+        lua_pop(L, 1);
+        ok = 0;
     }
-    if (!doc) {
+    if (!ok) {
         luaL_pushfail(L);
         lua_pushstring(L, "malformed JSON");
         return 2;
     }
-    ld_lua_push_json(L, doc);
-    cJSON_Delete(doc);
     return 1;
 }
 

@@ -3,7 +3,7 @@
  *
  * liolib's order: the userdata (with its metatable and __gc) exists first,
  * then the C resource is made into it. A binding that must hold a malloc'd
- * buffer, a parsed cJSON tree or a finished call's response across a Lua
+ * buffer, a printed JSON body or a finished call's response across a Lua
  * call that can raise (any push can fail for memory) keeps them in an
  * ld_lua_owned pushed before they are made, and frees them as soon as it is
  * done; an error in between leaves them to __gc instead of leaking them.
@@ -22,8 +22,6 @@ void ld_lua_owned_free(ld_lua_owned *o)
     ld_buf_free(&o->b);
     cJSON_free(o->text);
     o->text = NULL;
-    cJSON_Delete(o->json);
-    o->json = NULL;
     ld_response_free(&o->resp);
 }
 

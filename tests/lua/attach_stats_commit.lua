@@ -299,7 +299,10 @@ T.test("update{memory=, memory_swap=, cpus=, restart=} reaches the engine", func
   -- -m` too): the swap limit goes with it, as with `--memory-swap -1`
   local r, warnings = c:update{ memory = "64m", memory_swap = -1, cpus = 0.5, restart = "on-failure:3" }
   T.eq(r, c, "returns the Container")
-  T.ok(warnings == nil or type(warnings) == "table", "warnings: " .. T.show(warnings))
+  -- the warnings are the engine's own: the same update made raw answers the same
+  local again = assert(raw:container_update(c.id, { Memory = 64 * 1024 * 1024, MemorySwap = -1,
+    NanoCpus = 500000000, RestartPolicy = { Name = "on-failure", MaximumRetryCount = 3 } }))
+  T.eq(warnings, again.Warnings, "warnings as the engine gave them")
   local hc = d:container(c.id).attrs.HostConfig
   T.eq(hc.Memory, 64 * 1024 * 1024)
   T.eq(hc.MemorySwap, -1)

@@ -52,9 +52,7 @@ T.test("detach=true returns a started Container with its fields", function()
   T.ok(is_container(c), "a Container")
   T.ok(type(c.id) == "string" and #c.id == 64 and c.id:match("^%x+$"), "id: " .. tostring(c.id))
   T.eq(c.short_id, c.id:sub(1, 12), "short_id")
-  T.eq(#c.short_id, 12)
   T.eq(c.name, name("fields"), "name without /")
-  T.ok(not c.name:find("/", 1, true), "no / in name")
   T.eq(c.image, IMG, "image")
   T.ok(type(c.status) == "string" and c.status:match("^Up"), "status: " .. tostring(c.status))
   T.eq(c.state, "running", "state")
@@ -204,7 +202,7 @@ T.test("logs: text, tail, timestamps, stdout only, stderr only, on_output", func
   T.eq(n, 3, "three lines with timestamps")
   local got = {}
   local r = c:logs{ on_output = function(stream, chunk) got[#got + 1] = stream .. ":" .. chunk end }
-  T.ok(r == nil or r == "", "with on_output nothing is collected, got " .. T.show(r))
+  T.eq(r, nil, "with on_output nothing is collected")
   T.eq(table.concat(got), "stdout:l1\nstderr:e1\nstdout:l2\n", "on_output chunks")
 end)
 
@@ -288,14 +286,13 @@ end)
 
 T.test("to-be-closed: also when the scope exits by error", function()
   local id
-  local ok, err = pcall(function()
+  local _, err = pcall(function()
     local c <close> = bg("tbc-err")
     id = c.id
+    T.eq(d:container(id).state, "running", "alive inside the scope")
     error("boom-in-scope")
   end)
-  T.eq(ok, false)
   T.ok(tostring(err):find("boom-in-scope", 1, true), "the original error survives: " .. tostring(err))
-  T.ok(id, "container was made")
   T.raises_kind(function() d:container(id) end, "not_found")
 end)
 
@@ -342,8 +339,7 @@ T.test("docker.Error fields and tostring format", function()
   T.eq(tostring(e), "luadock: 404 No such container: " .. missing .. " (GET /containers/" .. missing .. "/json)")
   T.eq(docker.is_error("x"), false)
   T.eq(docker.is_error({ kind = "not_found", status = 404 }), false)
-  local ok, plain = pcall(error, "plain")
-  T.eq(ok, false)
+  local _, plain = pcall(error, "plain")
   T.eq(docker.is_error(plain), false)
 end)
 

@@ -322,10 +322,12 @@ T.test("help texts say what matters", function()
   T.ok(err:find("no such topic", 1, true), err)
   local _, err2 = help.text("x\27[2J")
   no_controls(err2, "no-topic message")
-  if not pcall(require, "luadock.schedule") then
-    T.ok(help.text("schedule.cron"):find("not yet available", 1, true))
-  end
-  if docker.backup == nil then T.ok(help.text("backup"):find("not yet available", 1, true)) end
+  local cron = help.text("schedule.cron")
+  T.ok(cron:find("^schedule%.cron%(expr, fn") and cron:find("@every", 1, true), cron)
+  T.eq(help.text(require("luadock.schedule").cron), cron, "schedule.cron by identity")
+  local backup = help.text("backup")
+  T.ok(backup:find("^docker%.backup{ volume=") and backup:find("keep", 1, true), backup)
+  T.eq(help.text(docker.backup), backup, "docker.backup by identity")
 end)
 
 T.test("docker.help prints", function()

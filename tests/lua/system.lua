@@ -1,7 +1,8 @@
 -- tests/lua/system.lua — the System part of API.md: ping, version, info, df,
 -- api_version, docker.VERSION, docker.clock, docker.sleep, module functions on a
--- default client, and the docker.connect variants (good and bad). Creates no
--- Docker objects.
+-- default client, and the docker.connect variants (good and bad). The module
+-- functions' case makes the two containers its lists must show (luadock's
+-- labels plus one of its own) and removes them.
 local T = require "testlib"
 local docker = require "luadock"
 
@@ -95,16 +96,41 @@ T.test("docker.sleep with bad input raises naming 'sleep'", function()
 end)
 
 T.test("module functions use a default client", function()
-  T.eq(docker.ping(), true, "docker.ping()")
-  local list = docker.ps()
-  T.eq(type(list), "table", "docker.ps() returns a table")
-  for _, c in ipairs(list) do T.eq(c.state, "running", "docker.ps() lists running containers") end
-  T.eq(type(docker.version().Version), "string", "docker.version()")
-  T.eq(docker.api_version(), API, "docker.api_version()")
-  T.eq(type(docker.info().Containers), "number", "docker.info()")
-  local all = docker.containers{ all = true }
-  T.eq(type(all), "table", "docker.containers{all=true}")
-  for _, c in ipairs(all) do T.eq(getmetatable(c), docker.Container, "items are Containers") end
+  -- one running and one created container of its own, so the lists below are
+  -- never empty and the running-only filter of docker.ps() is seen to work
+  local run = string.format("%08x", math.random(0, 0x7fffffff))
+  local label = { ["luadock.test.system"] = run }
+  local d = docker.connect()
+  local up = d:run{ image = T.image, name = "ld-system-" .. run .. "-up", detach = true,
+                    cmd = "sh -c 'trap \"exit 0\" TERM; sleep 300 & wait'", stop_timeout = 1, labels = label }
+  local ok, err = pcall(function()
+    local idle = d:create{ image = T.image, name = "ld-system-" .. run .. "-idle", cmd = "true", labels = label }
+    T.eq(docker.ping(), true, "docker.ping()")
+    local list = docker.ps()
+    T.eq(type(list), "table", "docker.ps() returns a table")
+    local seen = {}
+    for _, c in ipairs(list) do
+      T.eq(c.state, "running", "docker.ps() lists running containers")
+      seen[c.id] = true
+    end
+    T.ok(seen[up.id], "docker.ps() lists the running one")
+    T.ok(not seen[idle.id], "docker.ps() leaves out the created one")
+    T.eq(type(docker.version().Version), "string", "docker.version()")
+    T.eq(docker.api_version(), API, "docker.api_version()")
+    T.ok(docker.info().ContainersRunning >= 1, "docker.info() counts the running one")
+    local all = docker.containers{ all = true }
+    seen = {}
+    for _, c in ipairs(all) do
+      T.eq(getmetatable(c), docker.Container, "items are Containers")
+      seen[c.id] = c
+    end
+    T.eq(seen[up.id] and seen[up.id].state, "running", "containers{all=true} has the running one")
+    T.eq(seen[idle.id] and seen[idle.id].state, "created", "containers{all=true} has the created one")
+  end)
+  d:cleanup{}
+  local left = d:containers{ all = true, filters = { label = { "luadock.test.system=" .. run } } }
+  assert(ok, err)
+  T.eq(#left, 0, "removed: " .. T.show(left))
 end)
 
 T.test("connect() with nil", function()

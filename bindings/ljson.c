@@ -5,8 +5,10 @@
  * an array when its keys are exactly 1..n or it carries the array mark, else
  * as an object (empty -> {}). Cycles, depth over 128, non-finite numbers,
  * NUL bytes in strings and values JSON cannot hold are refused with a
- * message naming where they were found. Encoding never raises halfway: it
- * reports the failure so the caller can free what was built. Text is read
+ * message naming where they were found. Encoding never raises: it runs
+ * protected, and a memory error halfway frees the tables begun so far (each
+ * one is attached to its parent only when complete, so they are listed in
+ * the encoder until then). Text is read
  * into Lua values by ljsontext.c (core.json_decode and the engine's answers
  * go that way); ld_lua_push_json here is for trees the core already parsed
  * (JSON-lines streams).
@@ -68,6 +70,9 @@ typedef struct encoder {
     int path;            /* stack index of the table of tables being encoded */
     char *err;
     size_t errlen;
+    int index;           /* the value to encode */
+    cJSON *result;
+    cJSON *open[MAX_DEPTH];   /* the table begun at each depth, not yet attached */
 } encoder;
 
 static cJSON *fail(encoder *e, const char *where, const char *fmt, const char *what)
@@ -138,6 +143,7 @@ static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
     lua_pushboolean(L, 1);
     lua_rawset(L, e->path);
     cJSON *out = shape ? cJSON_CreateArray() : cJSON_CreateObject();
+    e->open[depth] = out;
     char sub[256];
     if (shape) {
         for (lua_Integer i = 1; out && i <= n; i++) {
@@ -147,7 +153,7 @@ static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
             lua_pop(L, 1);
             if (!item) {
                 cJSON_Delete(out);
-                out = NULL;
+                out = e->open[depth] = NULL;
             } else {
                 cJSON_AddItemToArray(out, item);
             }
@@ -168,13 +174,14 @@ static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
             if (!item) {
                 lua_pop(L, 1);
                 cJSON_Delete(out);
-                out = NULL;
+                out = e->open[depth] = NULL;
             }
         }
     }
     lua_pushvalue(L, idx);
     lua_pushnil(L);
     lua_rawset(L, e->path);
+    e->open[depth] = NULL;   /* the caller attaches it (or frees it) before any Lua call */
     return out;
 }
 
@@ -207,17 +214,45 @@ static cJSON *encode(encoder *e, int idx, int depth, const char *where)
     }
 }
 
+/* Under lua_pcall: (encoder, value) -> nothing; the tree goes to e->result. */
+static int encode_protected(lua_State *L)
+{
+    encoder *e = lua_touserdata(L, 1);
+    lua_newtable(L);
+    e->path = lua_gettop(L);
+    e->result = encode(e, 2, 0, "");
+    return 0;
+}
+
 cJSON *ld_lua_to_json(lua_State *L, int idx, char *errbuf, size_t errlen)
 {
-    idx = lua_absindex(L, idx);
-    lua_newtable(L);
-    encoder e = {L, lua_gettop(L), errbuf, errlen};
+    encoder e;
+    memset(&e, 0, sizeof e);
+    e.L = L;
+    e.err = errbuf;
+    e.errlen = errlen;
     errbuf[0] = '\0';
-    cJSON *out = encode(&e, idx, 0, "");
-    lua_pop(L, 1);
-    if (!out && !errbuf[0])
+    idx = lua_absindex(L, idx);
+    if (!lua_checkstack(L, 3)) {
         snprintf(errbuf, errlen, "out of memory");
-    return out;
+        return NULL;
+    }
+    lua_pushcfunction(L, encode_protected);
+    lua_pushlightuserdata(L, &e);
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        /* a memory error (or the stack's limit): free the tables begun */
+        for (int d = 0; d < MAX_DEPTH; d++)
+            cJSON_Delete(e.open[d]);
+        cJSON_Delete(e.result);
+        const char *msg = lua_tostring(L, -1);
+        snprintf(errbuf, errlen, "%s", msg ? msg : "out of memory");
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!e.result && !errbuf[0])
+        snprintf(errbuf, errlen, "out of memory");
+    return e.result;
 }
 
 /* core.json_encode(value) -> string (raises on values JSON cannot hold) */

@@ -372,7 +372,7 @@ static int open_k(lua_State *L, int status, lua_KContext ctx)
  * coroutine that waits in it). */
 typedef struct lcall {
     ld_call *call;
-    ld_lua_owned done;     /* the response (and its tree) once the call hands it over */
+    ld_lua_owned done;     /* the response once the call hands it over */
     int turn_given;        /* yielded at least once (fairness, see call_k) */
     char method[8];
     char path[512];

@@ -14,7 +14,7 @@
  *   call        call.c: whole calls, the blocking version ping, ld_wait_any
  *   hijack      hijack.c: raw two-way connections (attach/exec stdin)
  *   stream      stream_transfer.c: ld_stream_*, over a transfer or a hijack
- * (archive.c and dockerignore.c are a module of their own, beside these.)
+ * (core/tar/: archive.c and dockerignore.c, a library of their own above these.)
  */
 #ifndef LUADOCK_INTERNAL_H
 #define LUADOCK_INTERNAL_H

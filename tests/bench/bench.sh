@@ -29,20 +29,9 @@ N=${BENCH_N:-200}
 CLI_N=${BENCH_CLI_N:-20}
 START_REPS=${BENCH_START_REPS:-3}
 EXTRA=${BENCH_EXTRA:-20}
-PAR=8   # pinspect: calls in flight at once (fixed in floor.c, bench.lua, bench.py too)
-LUADOCK=${BENCH_LUADOCK:-$root/build/luadock}
-DOCKER=${BENCH_DOCKER:-/usr/bin/docker}
-PY=${BENCH_PYTHON:-/usr/bin/python3}
-IMAGE=${BENCH_IMAGE:-luadock-test/busybox:1}
-TIME=/usr/bin/time
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "bench.sh: $*"; exit 1; }
-
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash >= 5 (EPOCHREALTIME)"
-[ -x "$DOCKER" ] || die "no docker CLI at $DOCKER"
-[ -x "$TIME" ] || die "no $TIME (apt-get install -y time)"
-command -v pkg-config >/dev/null || die "no pkg-config"
+ME=bench.sh
+# PAR (pinspect's calls in flight), the clients, say/die, stats
+. "$here/common.sh"
 
 tmp=$(mktemp -d /tmp/luadock-bench.XXXXXX) || die "mktemp failed"
 ids=$tmp/container-ids
@@ -266,14 +255,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---- report -----------------------------------------------------------------
-# stats BENCH TOOL: "median min max count" of the recorded values
-stats() {
-    awk -F'\t' -v b="$1" -v t="$2" '$1 == b && $2 == t { print $3 }' "$results" | sort -g |
-        awk '{ a[NR] = $1 } END {
-            if (NR == 0) { print "- - - 0"; exit }
-            m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-            printf "%.9f %.9f %.9f %d\n", m, a[1], a[NR], NR }'
-}
 
 label() {
     case $1 in

@@ -30,7 +30,7 @@
  * Prints the elapsed seconds of the timed part (CLOCK_MONOTONIC) on stdout.
  * Exit status 0 on success, 1 on any failure (message on stderr).
  *
- * Build: cc -O2 floor.c $(pkg-config --cflags --libs libcurl libcjson)
+ * Build: cc -O2 floor.c $(pkg-config --cflags --libs libcurl libcjson) (floor_common.h beside it)
  * Socket: $DOCKER_HOST if it is unix://PATH, else /var/run/docker.sock.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -41,11 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
+#include "floor_common.h"
 
 #define PAR 8   /* pinspect: requests in flight at once */
 
@@ -53,37 +49,6 @@ static CURL *h;
 static buf body;
 static char api_version[16];
 static char errbuf[CURL_ERROR_SIZE];
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *detail)
-{
-    fprintf(stderr, "floor: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-    buf *b = ud;
-    size_t len = size * n;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + len + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) return 0;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-    return len;
-}
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {

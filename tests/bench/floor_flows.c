@@ -37,14 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "floor_common.h"
 
 #define PAR 8
 #define API "/v1.41"
-
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
 
 typedef struct conn {
     CURL *h;
@@ -53,37 +49,6 @@ typedef struct conn {
 } conn;
 
 static const char *sock = "/var/run/docker.sock";
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *detail)
-{
-    fprintf(stderr, "floor_flows: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-    buf *b = ud;
-    size_t len = size * n;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + len + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) return 0;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-    return len;
-}
 
 static void conn_open(conn *c)
 {
@@ -245,6 +210,7 @@ static size_t on_events(char *data, size_t size, size_t n, void *ud)
 
 int main(int argc, char **argv)
 {
+    floor_name = "floor_flows";
     if (argc < 3) {
         fprintf(stderr, "usage: floor_flows run|prun IMAGE N | logs|loglines ID | "
                         "events SINCE PREFIX N | tag IMAGE REPO N | untag REPO N\n");

@@ -22,20 +22,11 @@ ROUNDS=${BENCH_ROUNDS:-5}
 RUNS=${BENCH_RUNS:-50}
 LOG_MB=${BENCH_LOG_MB:-200}
 EVENTS=${BENCH_EVENTS:-1000}
-PAR=8
-LUADOCK=${BENCH_LUADOCK:-$root/build/luadock}
-DOCKER=${BENCH_DOCKER:-/usr/bin/docker}
-PY=${BENCH_PYTHON:-/usr/bin/python3}
-IMAGE=${BENCH_IMAGE:-luadock-test/busybox:1}
-TIME=/usr/bin/time
+ME=flows.sh
+# PAR, the clients, say/die, stats
+. "$here/common.sh"
 export BENCH_RUN="flows-$$-$RANDOM"   # label value of every container made here
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "flows.sh: $*"; exit 1; }
-
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash >= 5 (EPOCHREALTIME)"
-[ -x "$DOCKER" ] || die "no docker CLI at $DOCKER"
-[ -x "$TIME" ] || die "no $TIME (apt-get install -y time)"
 "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE (bench.sh imports it)"
 
 tmp=$(mktemp -d /tmp/luadock-flows.XXXXXX) || die "mktemp failed"
@@ -195,13 +186,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---- report -----------------------------------------------------------------
-stats() {
-    awk -F'\t' -v b="$1" -v t="$2" '$1 == b && $2 == t { print $3 }' "$results" | sort -g |
-        awk '{ a[NR] = $1 } END {
-            if (NR == 0) { print "- - - 0"; exit }
-            m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-            printf "%.9f %.9f %.9f %d\n", m, a[1], a[NR], NR }'
-}
 label() {
     case $1 in
     floor) echo "C floor (libcurl+cJSON)" ;; floor-lines) echo "C floor, lines counted" ;;

@@ -385,6 +385,21 @@ local function body()
     T.ok(out:find("oops", 1, true), "error printed: " .. T.show(out))
     T.ok(out:find("goon", 1, true), "went on after the error: " .. T.show(out))
   end)
+
+  T.test("on a terminal without lineedit.so the REPL says so once and reads plain lines", function()
+    -- a copy of the program in a folder of its own finds no lineedit.so
+    -- beside it (and none is installed where the test runs)
+    local dir = tmp .. "/no-lineedit"
+    T.sh("mkdir -p " .. T.q(dir) .. " && cp " .. T.q(BIN) .. " " .. T.q(dir) .. "/luadock")
+    local out, ok = T.sh("printf '6*7\\nprint(\"plain\" .. \"lines\")\\n' | timeout 20 script -qec "
+      .. T.q(dir .. "/luadock") .. " /dev/null 2>&1")
+    out = out:gsub("\r", "")
+    T.ok(ok, "exit 0: " .. T.show(out))
+    local _, notes = out:gsub("no line editing, history or Tab completion", "")
+    T.eq(notes, 1, "one note: " .. T.show(out))
+    T.ok(out:find("> 42\n", 1, true), "6*7 printed: " .. T.show(out))
+    T.ok(out:find("> plainlines\n", 1, true), "print ran: " .. T.show(out))
+  end)
 end
 
 local ok, err = pcall(body)

@@ -39,8 +39,9 @@ local function records()
 end
 
 -- A volume and a running service, then a child that dies by kill -9 right
--- after stopping the service for a backup of that volume.
-local function killed_backup(case)
+-- after stopping the service for a backup of that volume (with `helper`:
+-- after creating the backup's helper container, before starting it).
+local function killed_backup(case, helper)
   local vol = d:volume_create{ name = "ld-rec-" .. RUN .. "-" .. case, labels = { [L] = RUN } }.name
   made[#made + 1] = vol
   local svc = d:run{ image = IMG, detach = true, cmd = "sleep 600", labels = { [L] = RUN },
@@ -53,9 +54,14 @@ local function killed_backup(case)
     rec:add(%q, %q)
     d:container(%q):stop{ timeout = 1 }
     io.open(%q, "w"):write("partial"):close()
+    local helper = %q
+    if helper ~= "" then
+      rec:add_helper(helper)
+      d:create{ image = %q, name = helper, cmd = "true", labels = { [%q] = %q } }
+    end
     os.execute("kill -9 " .. docker.core.pid())
     print("not reached")
-  ]], vol, tmp, svc.id, svc.name, svc.id, tmp))
+  ]], vol, tmp, svc.id, svc.name, svc.id, tmp, helper or "", IMG, L, RUN))
   T.ok(not out:match("not reached"), "the child died by kill -9")
   T.eq(d:container(svc.id).state, "exited", "the killed backup left the service stopped")
   T.ok(T.read(tmp) == "partial", "and its temporary archive")
@@ -77,6 +83,18 @@ T.test("the next backup of the volume recovers a killed one", function()
   ]], vol, to, IMG))
   recovered(svc, tmp, log, vol)
   T.ok(log:match("archive "), "and the backup itself ran: " .. log)
+  T.eq(records(), {}, "the record is gone")
+end)
+
+T.test("a helper a killed backup created but never started is removed", function()
+  local helper = "luadock-backup-ld-rec-" .. RUN .. "-" .. rand()
+  local vol, svc, tmp = killed_backup("helper", helper)
+  T.eq(d:container(helper).state, "created", "the killed backup left its helper Created")
+  local log = lua_child(string.format([[
+    local r = docker.backup{ volume = %q, to = %q, image = %q }
+  ]], vol, to, IMG))
+  recovered(svc, tmp, log, vol)
+  T.raises_kind(function() d:container(helper) end, "not_found")
   T.eq(records(), {}, "the record is gone")
 end)
 

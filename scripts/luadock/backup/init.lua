@@ -262,6 +262,7 @@ local function backup(self, spec)
     end
     local script = "set -e; tar czf /backup/" .. tmpname .. " --numeric-owner -C /volume ."
     if a.delay then script = script .. "; sleep " .. string.format("%g", a.delay) end
+    record:add_helper(helper)
     run_helper(self, helper, a.image, { [a.volume] = "/volume:ro", [a.to] = "/backup" }, script, a.volume)
     if not sh_ok("gzip -t " .. q(tmp) .. " 2>/dev/null && tar tzf " .. q(tmp) .. " >/dev/null 2>&1") then
       errors.throw("exit", "backup of volume '" .. a.volume .. "': the archive failed verification (gzip -t / tar tzf)",

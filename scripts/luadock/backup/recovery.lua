@@ -7,7 +7,9 @@
 -- rules as cleanup{ stale = true }: no such pid, a zombie, or a pid reused by
 -- a later process) is recovered by recover(): each container is stopped
 -- (which finishes a stop the engine may still be doing) and started, the
--- temporary archive is removed, one log line says so, and the file goes.
+-- backup's helper container is removed if it is still there (a kill -9
+-- between its create and its start leaves it Created), the temporary archive
+-- is removed, one log line says so, and the file goes.
 -- Only files of this host and of the client's engine are looked at; a live
 -- backup's file is never touched.
 -- Room backup/: backup and restore of a service's volumes and the recovery of
@@ -54,6 +56,14 @@ end
 -- Written (and flushed) before the container is stopped.
 function Record:add(id, name)
   self.file:write("container\t", clean(id), "\t", clean(name or id), "\n")
+  self.file:flush()
+end
+
+-- Written (and flushed) before the helper container is created: a kill -9
+-- between its create and its start leaves it Created, where AutoRemove never
+-- removes it, so recovery does.
+function Record:add_helper(name)
+  self.file:write("helper\t", clean(name), "\n")
   self.file:flush()
 end
 
@@ -120,6 +130,15 @@ function M.recover(client, volume, log)
           started[#started + 1] = c.name
         end)
         if not ok then failed = true; first_err = first_err or e end
+      end
+      if r.helper then
+        -- not_found: it ran and AutoRemove took it, or it was never made
+        local ok, e = pcall(function()
+          errors.check_found(cli:container_delete(r.helper, { force = true, v = true }))
+        end)
+        if not ok and not (errors.is_error(e) and errors.removal_underway(e)) then
+          failed = true; first_err = first_err or e
+        end
       end
       if r.tmp and r.tmp:match("/%.[^/]+%.tar%.gz%.tmp%-%x+$") then os.remove(r.tmp) end
       if not failed then os.remove(path) end

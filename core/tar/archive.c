@@ -16,7 +16,7 @@
  * non-folder or back, as the CLI does; names are renamed only after they
  * were cleaned, so a rename cannot bring back what cleaning refuses.
  *
- * Extracting treats the tar as hostile (ENGINE-NOTES B.5, B.3 #45). Names are
+ * Extracting treats the tar as hostile (fault #45 of tests/faults/README.md). Names are
  * cleaned here first: an absolute name or one with a ".." segment is
  * refused (the rule of ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS and
  * SECURE_NODOTDOT), then the name is rebased under the real path of the

@@ -1,5 +1,5 @@
--- faults/api_version.lua - API version faults (ENGINE-NOTES B.2 "Version
--- negotiation", B.3 #6, #7): a pinned version above the engine's (1.99, by
+-- faults/api_version.lua - API version faults (version negotiation;
+-- faults #6, #7 of tests/faults/README.md): a pinned version above the engine's (1.99, by
 -- option and through DOCKER_API_VERSION) gives kind "api_version" with the
 -- engine's own "too new" message; a malformed version is an argument error;
 -- negotiation settles on the engine's version (1.41 here), never above it and

@@ -1,4 +1,4 @@
--- faults/connection.lua - no engine at the address (ENGINE-NOTES B.3 #1, #2, #4,
+-- faults/connection.lua - no engine at the address (fault catalogue (tests/faults/README.md) #1, #2, #4,
 -- #5): a missing socket file, a stale socket file, a refused tcp port, a socket
 -- path over 107 bytes, malformed DOCKER_HOST values, fd:// and npipe://. Checked on both
 -- layers: luadock.core's `nil, msg, code, detail` and the friendly layer's

@@ -1,4 +1,4 @@
--- faults/hang.lua - engines that misbehave (ENGINE-NOTES B.3 #17, #18, #21, #22,
+-- faults/hang.lua - engines that misbehave (fault catalogue (tests/faults/README.md) #17, #18, #21, #22,
 -- #7): one that accepts and never answers, one that sends headers and then
 -- stalls mid-body, and fake engines answering garbage JSON, an empty 500, a
 -- plain-text "client version ... too old" 400, a cut body, nothing at all, or

@@ -1,5 +1,5 @@
--- faults/not_found_conflict.lua - the engine's ordinary refusals (ENGINE-NOTES
--- B.2 "Status codes", B.3 #9, #10, #11): 404 "No such container" is kind
+-- faults/not_found_conflict.lua - the engine's ordinary refusals (status
+-- codes; faults #9, #10, #11 of tests/faults/README.md): 404 "No such container" is kind
 -- not_found with the engine's message and API.md's tostring form; a second
 -- create with the same name, kill of a stopped container and removing a running
 -- one without force are kind conflict (409); stop of a stopped container (304)

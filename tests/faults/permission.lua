@@ -1,5 +1,5 @@
--- faults/permission.lua - permission denied on the engine's socket (ENGINE-NOTES
--- B.3 #3): the client runs as nobody (setpriv --reuid=65534 --regid=65534
+-- faults/permission.lua - permission denied on the engine's socket (fault #3 of
+-- tests/faults/README.md): the client runs as nobody (setpriv --reuid=65534 --regid=65534
 -- --clear-groups) against the engine's real socket, which is never chmod-ed,
 -- and against a root-only (mode 600) socat proxy socket. Expected: kind
 -- "permission" with the docker CLI's "permission denied while trying to

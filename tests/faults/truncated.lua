@@ -1,4 +1,4 @@
--- faults/truncated.lua - streams cut in the middle (ENGINE-NOTES B.3 #14, #15,
+-- faults/truncated.lua - streams cut in the middle (fault catalogue (tests/faults/README.md) #14, #15,
 -- B.2 "Frame format"): a `logs follow` of a real container read through a socat
 -- proxy that is killed mid-stream must end in kind "truncated" (the docker CLI
 -- says "unexpected EOF"; a cut is not a clean end), on both layers, without a

@@ -117,7 +117,7 @@ T.test("attach to a stopped or never-started container: conflict, at once", func
 end)
 
 T.test("a container that stops between the check and the attach cannot hang it", function()
-  -- the engine's attach to a stopped container never answers (ENGINE-NOTES #27);
+  -- the engine's attach to a stopped container never answers (fault #27 of tests/faults/README.md);
   -- make the first inspect say "running" to open exactly that window
   local c <close> = bg("race", { cmd = "true" })
   c:wait{ timeout = 10 }

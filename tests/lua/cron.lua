@@ -3,7 +3,7 @@
 -- the field), then per time zone, in child processes of the same host with TZ
 -- set (a Lua process cannot change its own TZ; this file re-runs itself as
 -- `TZ=… luadock cron.lua --child MODE`): UTC vectors, America/New_York DST
--- vectors (glibc facts of ENGINE-NOTES A.4), zones whose DST changes at
+-- vectors (glibc facts), zones whose DST changes at
 -- midnight, invariants over random specs, and a minute-by-minute brute-force
 -- matcher over all of 2026 that must agree with the chain of next() results
 -- (with the documented DST rule modelled independently at transitions).
@@ -301,7 +301,7 @@ end
 
 children.ny = function()
   check_zone()
-  T.test("New York: glibc facts of ENGINE-NOTES A.4", function()
+  T.test("New York: glibc facts", function()
     T.eq(os.time{ year = 2026, month = 3, day = 8, hour = 2, min = 30 }, 1772955000)  -- gap: 03:30 EDT
     T.eq(os.time{ year = 2026, month = 11, day = 1, hour = 1, min = 30, isdst = true }, 1793511000)
     T.eq(os.time{ year = 2026, month = 11, day = 1, hour = 1, min = 30, isdst = false }, 1793514600)

@@ -1,6 +1,6 @@
 -- tests/lua/schedule_clock.lua — luadock.schedule's timing against a faked
 -- clock, end to end: a child luadock runs under Debian's libfaketime
--- (ENGINE-NOTES #39), sped up so that hours pass in seconds, in
+-- (fault #39 of tests/faults/README.md), sped up so that hours pass in seconds, in
 -- TZ=America/New_York. Checked: the autumn fold (an hourly wildcard job fires
 -- at 01:00 EDT and again at 01:00 EST, a fixed 01:30 job once), the spring gap
 -- (a fixed 02:30 job fires once at 03:00 EDT, a */20 job skips the missing

@@ -4,7 +4,7 @@
 -- so `break` closes the connection; with `until` the Engine ends the stream
 -- itself once that time has passed. since/until take epoch seconds
 -- (os.time(), fractions allowed), an RFC 3339 time, or a duration ago
--- ("10m"). Note ENGINE-NOTES #44: the Engine drops events for a consumer that
+-- ("10m"). Note fault #44 of tests/faults/README.md: the Engine drops events for a consumer that
 -- does not keep up; a watcher that must not miss any lists and reconciles,
 -- and resumes with since = <the last event's time>.
 -- Room client/: the Client's methods that belong to no object room, and how a

@@ -2,7 +2,7 @@
 -- streams: c:attach{ stdin=, on_output=, logs= } (its stdio, stdin fed and
 -- then closed) and c:stats() / c:stats{ stream = true } (resource samples).
 -- attach inspects first and refuses a container that is not running, as the
--- docker CLI does, because the raw API then hangs forever (ENGINE-NOTES #27);
+-- docker CLI does, because the raw API then hangs forever (fault #27 of tests/faults/README.md);
 -- while attached it checks again whenever the stream is idle, so a container
 -- that stopped in between cannot hang it either. Nothing here changes a
 -- container's state.

@@ -1,6 +1,6 @@
 -- luadock.text.listing: text for people, the way the docker CLI writes it. Escaping
 -- of everything that came from the engine (C0, DEL, C1, bidi controls and
--- invalid UTF-8 never reach the terminal raw: ENGINE-NOTES B.5), display
+-- invalid UTF-8 never reach the terminal raw), display
 -- width, docker's human sizes and durations, an elastic-column writer like
 -- Go's tabwriter as docker configures it, and the `docker ps`, `docker
 -- images`, `docker volume ls` and `docker network ls` tables of the friendly

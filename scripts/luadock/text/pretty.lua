@@ -1,7 +1,7 @@
 -- luadock.text.pretty (also luadock.pretty): how the REPL shows values. pretty.format(v, opts) renders
 -- any Lua value as text: tables with sorted keys, indentation, a depth limit
 -- and marked cycles; strings quoted with every control character escaped
--- (engine text never reaches the terminal raw: ENGINE-NOTES B.5); a
+-- (engine text never reaches the terminal raw); a
 -- Container, Image, Volume or Network, or an array of one kind of them, as
 -- the docker CLI's table (luadock.text.listing; inside other tables such objects
 -- show their one-line tostring); values with __tostring (a

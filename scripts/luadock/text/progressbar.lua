@@ -1,5 +1,5 @@
 -- luadock.text.progressbar: shows the progress events of pull, push, build and
--- load the way the docker CLI does (moby pkg/jsonmessage, ENGINE-NOTES A.8).
+-- load the way the docker CLI does (moby pkg/jsonmessage).
 -- On a terminal: one line per layer id, rewritten in place (cursor up
 -- ESC[nA, clear ESC[2K, "id: status [===>   ] 1.053MB/1.982MB", cursor back
 -- down ESC[nB); the bar only when the terminal is wider than 110 columns. A

@@ -3,9 +3,11 @@
  * destination's real path, links, the rename options). The first byte picks
  * the options (bit 0: no_overwrite_dir_nondir, bit 1: rename "." to "new",
  * bit 2: rename "top" to "new"), the rest is the tar. Each input extracts
- * into a fresh folder "dest" inside a private sandbox folder; afterwards the
- * sandbox must hold "dest" alone (nothing written beside or above it) and the
- * skipped count must be the sum of its reasons. The sandbox is under
+ * into a fresh folder "d1/d2/dest" inside a private sandbox folder beside an
+ * empty folder "outside"; afterwards every level must hold only its one
+ * folder and "outside" nothing (so a write through "..", a link or a symlink
+ * up to three levels up shows), and the skipped count must be the sum of its
+ * reasons. The sandbox is under
  * $TMPDIR (else /dev/shm or /tmp) and removed at exit. It must not touch
  * anything outside its sandbox, nor keep state between inputs besides it.
  */
@@ -63,27 +65,43 @@ static void make_sandbox(void)
                        access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(sandbox, sizeof sandbox, "%s/luadock-fuzz-untar-XXXXXX", base);
     FUZZ_CHECK(mkdtemp(sandbox) != NULL);
-    snprintf(dest, sizeof dest, "%s/dest", sandbox);
     atexit(remove_sandbox);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/outside", sandbox);
+    FUZZ_CHECK(mkdir(path, 0700) == 0);
+    snprintf(path, sizeof path, "%s/d1", sandbox);
+    FUZZ_CHECK(mkdir(path, 0700) == 0);
+    snprintf(path, sizeof path, "%s/d1/d2", sandbox);
+    FUZZ_CHECK(mkdir(path, 0700) == 0);
+    snprintf(dest, sizeof dest, "%s/d1/d2/dest", sandbox);
 }
 
-/* 1 when the sandbox holds "dest" and nothing else */
-static int sandbox_clean(void)
+/* 1 when the folder sandbox+sub holds exactly the names a and b (either
+ * may be NULL: one name, or none) */
+static int holds_only(const char *sub, const char *a, const char *b)
 {
-    DIR *dir = opendir(sandbox);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s%s", sandbox, sub);
+    DIR *dir = opendir(path);
     FUZZ_CHECK(dir != NULL);
-    int others = 0, found = 0;
+    int found = 0, others = 0;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (strcmp(de->d_name, "dest") == 0)
-            found = 1;
+        if ((a && strcmp(de->d_name, a) == 0) || (b && strcmp(de->d_name, b) == 0))
+            found++;
         else
             others++;
     }
     closedir(dir);
-    return found && !others;
+    return !others && found == !!a + !!b;
+}
+
+static int sandbox_clean(void)
+{
+    return holds_only("", "d1", "outside") && holds_only("/d1", "d2", NULL) &&
+           holds_only("/d1/d2", "dest", NULL) && holds_only("/outside", NULL, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

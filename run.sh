@@ -93,7 +93,8 @@ build() { # DIR [cmake args...]
 }
 
 # The libFuzzer targets (tests/fuzz/CMakeLists.txt's list), one after the
-# other. New inputs that reach new coverage go to build-fuzz/fuzz/corpus/<t>/
+# other, each a single process (no -jobs: libFuzzer would fork workers that log
+# to files of their own). New inputs that reach new coverage go to build-fuzz/fuzz/corpus/<t>/
 # (the tree's seeds and regressions are read, never written).
 fuzz() { # SECONDS
     local secs=$1 dir=build-fuzz/fuzz t log rc=0
@@ -106,7 +107,7 @@ fuzz() { # SECONDS
         local start=$SECONDS frc=0
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$dir/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=1 -jobs=1 -workers=1 -artifact_prefix="$dir/crashes/$t/" \
+            -print_final_stats=1 -artifact_prefix="$dir/crashes/$t/" \
             "$dir/corpus/$t" "tests/fuzz/corpus/$t" \
             $( [[ -d tests/fuzz/regressions/$t ]] && echo "tests/fuzz/regressions/$t" ) \
             >"$log" 2>&1 || frc=$?

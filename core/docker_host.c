@@ -80,6 +80,10 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
             return invalid(err, spec, "missing ']' in IPv6 address");
         host = rest + 1;
         host_len = (size_t)(close - host);
+        /* "[[]:1" would keep the host "[", whose address prints as
+         * "tcp://[:1", which no longer parses (found by tests/fuzz) */
+        if (memchr(host, '[', host_len))
+            return invalid(err, spec, "invalid IPv6 address");
         if (close + 1 < rest + authority_len) {
             if (close[1] != ':')
                 return invalid(err, spec, "invalid bind address format");

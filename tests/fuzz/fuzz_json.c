@@ -169,6 +169,13 @@ static void text_mode(const char *text, size_t len)
     cJSON *doc = len ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
     size_t used = 0;
     int ok = ld_lua_push_json_text(L, text, len, &used);
+    /* cJSON skips a BOM only when 2 more bytes follow it, so it refuses a BOM
+     * and one digit ("\xEF\xBB\xBF" "0"), which the text reader takes: a
+     * quirk of cJSON's, harmless, found by this target and kept apart */
+    if (len == 4 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 && !doc && ok) {
+        lua_settop(L, top);
+        return;
+    }
     FUZZ_CHECK(!doc == !ok);
     if (!ok) {
         FUZZ_CHECK(lua_gettop(L) == top);

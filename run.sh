@@ -12,6 +12,11 @@
 # It never skips: no engine means failure. For `test`, the asan ctest summary is
 # the last thing printed, and the exit status is non-zero if either run failed.
 # Extra arguments after `test` go to both ctest runs (e.g. `-R lua.containers`).
+# `bash run.sh fuzz [seconds]` needs no engine: it builds the libFuzzer targets
+# of tests/fuzz/ with clang (ASan + UBSan, build-fuzz/) and runs each in turn,
+# one process at a time, for the given seconds (default 600), then prints a
+# table of runs, coverage edges and time per target. It exits non-zero if a
+# target crashed; the input is kept in build-fuzz/fuzz/crashes/<target>/.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -28,7 +33,8 @@ step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    echo "usage: bash run.sh tutorial | bash run.sh test [ctest args...]" >&2
+    echo "usage: bash run.sh tutorial | bash run.sh test [ctest args...] |" \
+         "bash run.sh fuzz [seconds per target]" >&2
     exit 2
 }
 
@@ -86,11 +92,70 @@ build() { # DIR [cmake args...]
     cmake --build "$dir" -j"$JOBS"
 }
 
+# The libFuzzer targets (tests/fuzz/CMakeLists.txt's list), one after the
+# other, each a single process (no -jobs: libFuzzer would fork workers that log
+# to files of their own). New inputs that reach new coverage go to build-fuzz/fuzz/corpus/<t>/
+# (the tree's seeds and regressions are read, never written).
+fuzz() { # SECONDS
+    local secs=$1 dir=build-fuzz/fuzz t log rc=0
+    local targets=(demux jsonsplit docker_host dockerignore untar json cron context)
+    local summary=()
+    for t in "${targets[@]}"; do
+        mkdir -p "$dir/corpus/$t" "$dir/crashes/$t" "$dir/logs"
+        log=$dir/logs/$t.log
+        step "fuzz_$t for ${secs}s"
+        local start=$SECONDS frc=0
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$dir/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=1 -artifact_prefix="$dir/crashes/$t/" \
+            "$dir/corpus/$t" "tests/fuzz/corpus/$t" \
+            $( [[ -d tests/fuzz/regressions/$t ]] && echo "tests/fuzz/regressions/$t" ) \
+            >"$log" 2>&1 || frc=$?
+        local took=$((SECONDS - start))
+        # the last status line ("#N DONE cov: E ft: F corp: C/..." or a pulse)
+        local last runs cov corp crashes
+        last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+        runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n 1)
+        [[ -n $runs ]] || runs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+        cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
+        corp=$(sed -nE 's/.* corp: ([0-9]+).*/\1/p' <<<"$last")
+        crashes=$(find "$dir/crashes/$t" -type f | wc -l)
+        if (( frc != 0 || crashes > 0 )); then
+            rc=1
+            grep -E 'ERROR|SUMMARY|property broken' "$log" | head -n 5 >&2 || true
+        fi
+        summary+=("$(printf '%-14s %6ss %12s %8s %8s %8s' "$t" "$took" "${runs:-?}" \
+                     "${cov:-?}" "${corp:-?}" "$crashes")")
+    done
+    step "fuzz summary (logs: $dir/logs/)"
+    printf '%-14s %7s %12s %8s %8s %8s\n' target time runs cov:edges corpus crashes
+    printf '%s\n' "${summary[@]}"
+    return "$rc"
+}
+
 mode=${1:-}
 case $mode in
     tutorial|test) shift ;;
+    fuzz)
+        shift
+        FUZZ_SECONDS=${1:-600}
+        [[ $FUZZ_SECONDS =~ ^[0-9]+$ ]] || usage
+        # clang-14 brings libFuzzer's runtime (libclang-common-14-dev)
+        PACKAGES+=(clang-14)
+        ;;
     *) usage ;;
 esac
+
+if [[ $mode == fuzz ]]; then
+    step "packages"
+    install_missing
+    step "build (build-fuzz/: clang, libFuzzer + ASan + UBSan)"
+    CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DLUADOCK_WERROR=ON \
+        -DLUADOCK_FUZZ=ON -DLUADOCK_SANITIZE=ON -DLUADOCK_TESTS=OFF
+    cmake --build build-fuzz -j"$JOBS" --target luadock_fuzz
+    fuzz "$FUZZ_SECONDS"
+    exit
+fi
 
 step "packages"
 install_missing

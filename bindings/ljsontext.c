@@ -145,16 +145,24 @@ static int decode_string(decoder *d)
         case 'u':
             used = utf16_escape(s, q, &o);
             if (!used)
-                return 0;
+                goto bad;
             break;
         default:
-            return 0;
+            goto bad;
         }
         s += used;
     }
     const char *nul = memchr(start, '\0', (size_t)(o - start));
     luaL_pushresultsize(&b, (size_t)((nul ? nul : o) - start));
     return 1;
+bad:
+    /* Close the buffer here: a long one is a to-be-closed box on the stack,
+     * and Lua 5.4.4's lua_settop (our caller's clean-up) keeps a stale
+     * stack pointer when closing it moves the stack, which left the stack
+     * top garbage (found by tests/fuzz). luaL_pushresult closes it safely. */
+    luaL_pushresultsize(&b, 0);
+    lua_pop(d->L, 1);
+    return 0;
 }
 
 static int decode_number(decoder *d)

@@ -80,6 +80,10 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
             return invalid(err, spec, "missing ']' in IPv6 address");
         host = rest + 1;
         host_len = (size_t)(close - host);
+        /* "[[]:1" would keep the host "[", whose address prints as
+         * "tcp://[:1", which no longer parses (found by tests/fuzz) */
+        if (memchr(host, '[', host_len))
+            return invalid(err, spec, "invalid IPv6 address");
         if (close + 1 < rest + authority_len) {
             if (close[1] != ':')
                 return invalid(err, spec, "invalid bind address format");
@@ -122,8 +126,14 @@ static int parse_tcp(const char *spec, const char *rest, ld_host *out, ld_error 
         plen--;
     snprintf(out->base_path, sizeof out->base_path, "%.*s", (int)plen, path);
     int v6 = strchr(out->hostname, ':') != NULL;
-    snprintf(out->normalized, sizeof out->normalized, "tcp://%s%s%s:%d%s", v6 ? "[" : "",
-             out->hostname, v6 ? "]" : "", out->port, out->base_path);
+    /* a long host and a long path together overflow the normalized form,
+     * which then named another address (found by tests/fuzz) */
+    if (snprintf(out->normalized, sizeof out->normalized, "tcp://%s%s%s:%d%s", v6 ? "[" : "",
+                 out->hostname, v6 ? "]" : "", out->port, out->base_path) >=
+        (int)sizeof out->normalized) {
+        memset(out, 0, sizeof *out);
+        return invalid(err, spec, "address too long");
+    }
     return 0;
 }
 

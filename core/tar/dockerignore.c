@@ -18,6 +18,7 @@
  * matches "/". Pure: no I/O, no allocation.
  */
 #include <fnmatch.h>
+#include <stdint.h>
 #include <string.h>
 #include "luadock.h"
 
@@ -167,12 +168,24 @@ static int fn_range(const char *pat, char *path, size_t from, size_t to)
     return ok;
 }
 
+/* The (piece, start) pairs already known not to match, for one path and
+ * length: without them a pattern of many "**" tries every way of cutting a
+ * deep path again and again, exponential in the "**" count (tests/fuzz found
+ * a 385-byte .dockerignore that took minutes); with them each pair is
+ * tried once. */
+typedef struct memo {
+    uint64_t failed[MAX_PIECES][MAX_PATTERN / 64 + 1];
+} memo;
+
 /* Pieces pi.. against path[from, len). Between two pieces the path may hold
  * nothing or anything that ends with "/"; after the last "**", anything. */
-static int match_pieces(const pattern *p, int pi, char *path, size_t from, size_t len)
+static int match_pieces(const pattern *p, int pi, char *path, size_t from, size_t len, memo *m)
 {
     if (pi == p->n - 1)
         return fn_range(p->piece[pi], path, from, len);
+    uint64_t bit = (uint64_t)1 << (from % 64);
+    if (m->failed[pi][from / 64] & bit)
+        return 0;
     int last_gap = pi + 1 == p->n - 1 && p->piece[pi + 1][0] == '\0';
     size_t seen = 0;
     for (size_t k = from; k <= len; k++) {
@@ -188,10 +201,11 @@ static int match_pieces(const pattern *p, int pi, char *path, size_t from, size_
         for (size_t j = k; j <= len; j++) {
             if (j > k && path[j - 1] != '/')
                 continue;
-            if (match_pieces(p, pi + 1, path, j, len))
+            if (match_pieces(p, pi + 1, path, j, len, m))
                 return 1;
         }
     }
+    m->failed[pi][from / 64] |= bit;
     return 0;
 }
 
@@ -205,7 +219,10 @@ static int match_one(const pattern *p, char *path, size_t len)
             return 1;
         return sfx[0] == '/' && n - 1 == len && memcmp(path, sfx + 1, len) == 0;
     }
-    return match_pieces(p, 0, path, 0, len);
+    memo m;
+    for (int i = 0; i < p->n; i++)
+        memset(m.failed[i], 0, (len / 64 + 1) * sizeof m.failed[i][0]);
+    return match_pieces(p, 0, path, 0, len, &m);
 }
 
 /* The pattern matches the path or one of its parent folders. */

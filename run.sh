@@ -17,6 +17,13 @@
 # one process at a time, for the given seconds (default 600), then prints a
 # table of runs, coverage edges and time per target. It exits non-zero if a
 # target crashed; the input is kept in build-fuzz/fuzz/crashes/<target>/.
+# `bash run.sh soak [minutes]` (not in CI; default 60, at least 2) installs the
+# packages, brings up the engine DOCKER_HOST names (the system's by default, or
+# the second engine through tests/engine2.sh when DOCKER_HOST is its socket),
+# leaves it running, builds build/, imports the test image (tests/fixtures/setup.lua)
+# and runs tests/soak/soak.lua: a one-shot container every second, a volume
+# backup every 30 s and an events follower in one process, a table row per
+# minute and PASS/FAIL checks at the end (exit status 1 on any FAIL).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -34,7 +41,7 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
     echo "usage: bash run.sh tutorial | bash run.sh test [ctest args...] |" \
-         "bash run.sh fuzz [seconds per target]" >&2
+         "bash run.sh fuzz [seconds per target] | bash run.sh soak [minutes]" >&2
     exit 2
 }
 
@@ -143,8 +150,35 @@ case $mode in
         # clang-14 brings libFuzzer's runtime (libclang-common-14-dev)
         PACKAGES+=(clang-14)
         ;;
+    soak)
+        shift
+        SOAK_MINUTES=${1:-60}
+        [[ $SOAK_MINUTES =~ ^[0-9]+$ ]] && (( SOAK_MINUTES >= 2 )) || usage
+        ;;
     *) usage ;;
 esac
+
+# ---- soak (tests/soak/README.md) -------------------------------------------
+# Engines are left running: a soak may run beside other users of them.
+if [[ $mode == soak ]]; then
+    step "packages"
+    install_missing
+    step "engine"
+    soak_env=()
+    if [[ -n ${DOCKER_HOST:-} && $DOCKER_HOST == "$(bash tests/engine2.sh host)" ]]; then
+        bash tests/engine2.sh start ||
+            die "the second engine (Debian sid's docker.io) could not be brought up (see above)"
+        soak_env=(LUADOCK_ENGINE=2)
+    else
+        bash tests/engine.sh start || die "no Docker engine could be brought up (see above)"
+    fi
+    step "build (build/)"
+    build build
+    step "test image"
+    env "${soak_env[@]}" LUADOCK_SOURCE_DIR="$ROOT" build/luadock tests/fixtures/setup.lua
+    step "soak (${SOAK_MINUTES} min on ${DOCKER_HOST:-the system engine})"
+    exec env "${soak_env[@]}" build/luadock tests/soak/soak.lua "$SOAK_MINUTES"
+fi
 
 if [[ $mode == fuzz ]]; then
     step "packages"

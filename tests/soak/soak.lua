@@ -30,7 +30,7 @@ At the end it checks (PASS/FAIL each, exit status 1 on any FAIL):
   * exactly 3 archives, each readable: restored (docker.restore) into a fresh
     volume whose file count is read by a one-shot container; the counts rise
     from the oldest archive to the newest.
-Samples are taken in a quiet moment (no tick, backup or restore in flight; the
+Samples are taken in a quiet moment (no tick or backup run in flight; the
 events stream is open during the run, closed before and after), so in-flight
 connections do not blur the descriptor count; a row marked '~' found no quiet
 moment within 2 s. Everything the soak creates carries luadock's session labels;

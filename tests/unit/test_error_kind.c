@@ -34,6 +34,9 @@ static void status_kinds(void)
     CHECK_STR_EQ(http(400, "client version 1.12 is too old. Minimum supported API version "
                            "is 1.24"), "api_version");
     CHECK_STR_EQ(http(500, "client version"), "server");   /* only a 400 says so */
+    /* the router's 404 for a route the engine does not have (B.3 #8) */
+    CHECK_STR_EQ(http(404, "page not found"), "api_version");
+    CHECK_STR_EQ(http(404, "No such image: page not found"), "not_found");
 }
 
 static void forbidden(void)

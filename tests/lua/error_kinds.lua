@@ -3,8 +3,9 @@
 tests/faults/README.md): 404 (missing container, image, volume, network), 409
 (name in use, kill of a stopped container, resize of a stopped one, removing a
 running one without force, removing a network in use), 500 (start with a missing
-device; pull from a registry nobody listens on), 503 (the engine's own "not a
-swarm manager" answer), a plain-text 400 (a client version too old) and an error
+device; pull from a registry nobody listens on; 28's 403 and 20.10's 500 for an
+overlay network outside a swarm), 503 (the engine's own "not a swarm manager"
+answer), a plain-text 400 (a client version too old) and an error
 inside a 200 progress stream (push to a registry nobody listens on).
 
 Each case makes the same request twice: once through luadock (friendly layer:
@@ -167,6 +168,17 @@ T.test("503: an engine outside a swarm answers 'not a swarm manager': kind serve
   end)
   F.kill_all()
   if not ok then error(err, 0) end
+end)
+
+T.test("an overlay network outside a swarm (20.10: 500, 28: 403): kind server on both", function()
+  local n = name("overlay")
+  local e = T.raises_kind(function()
+    local net = d:network_create { name = n, driver = "overlay" }
+    made.networks[#made.networks + 1] = net
+  end, "server")
+  check(e, "server", "POST", "/networks/create",
+    { Name = n, Driver = "overlay", Labels = { ["luadock.managed"] = "1", ["luadock.test"] = "kinds" } })
+  T.ok(e.message:find("not a swarm manager", 1, true), e.message)
 end)
 
 T.test("plain-text 400 (client version too old): kind api_version, the body as message", function()

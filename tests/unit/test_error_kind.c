@@ -55,6 +55,10 @@ static void forbidden(void)
                            "directory \"/d\" with non-directory \"/d\""), "conflict");
     CHECK_STR_EQ(http(400, "cannot overwrite non-directory \"/f\" with directory \"/f\""),
                  "conflict");
+    /* outside a swarm: 28's 403 for an overlay network is the engine's state */
+    CHECK_STR_EQ(http(403, "This node is not a swarm manager. Use \"docker swarm init\" or "
+                           "\"docker swarm join\" to connect this node to swarm and try again."),
+                 "server");
     /* registry words of a missing image do not turn a 403 into not_found */
     CHECK_STR_EQ(registry(403, "repository does not exist"), "permission");
 }

@@ -81,6 +81,54 @@ static size_t skip_space(const char *p, size_t len)
     return i;
 }
 
+/* Scans the carry's new bytes; true when one of them may end the value the
+ * carry starts with: a newline (which also lets a malformed line be told),
+ * a closing bracket back at the top level, the end of a top-level string, or
+ * any other byte at the top level (a bare number or literal). Inside a value
+ * that is still open nothing can complete it, so there is no need to parse. */
+static int jsonsplit_scan(ld_jsonsplit *s)
+{
+    int may_end = 0;
+    for (; s->scan < s->carry.len; s->scan++) {
+        unsigned char c = (unsigned char)s->carry.data[s->scan];
+        if (c == '\n') {
+            s->newline = 1;
+            may_end = 1;
+        }
+        if (s->in_str) {
+            if (s->esc)
+                s->esc = 0;
+            else if (c == '\\')
+                s->esc = 1;
+            else if (c == '"') {
+                s->in_str = 0;
+                may_end |= s->depth <= 0;
+            }
+        } else if (c == '"') {
+            s->in_str = 1;
+        } else if (c == '{' || c == '[') {
+            s->depth++;
+        } else if (c == '}' || c == ']') {
+            may_end |= --s->depth <= 0;
+        } else if (s->depth <= 0) {
+            may_end = 1;
+        }
+    }
+    return may_end;
+}
+
+/* Drops the first n bytes of the carry and scans what is left afresh. */
+static void jsonsplit_consume(ld_jsonsplit *s, size_t n)
+{
+    ld_buf_consume(&s->carry, n);
+    if (n == 0)
+        return;
+    s->scan = 0;
+    s->depth = 0;
+    s->in_str = s->esc = s->newline = 0;
+    (void)jsonsplit_scan(s);
+}
+
 /* A value may be complete yet unparsable only at the very end of the input
  * (split mid-value), so a parse failure keeps the bytes for the next feed
  * unless a newline after the value's start shows it really is malformed. */
@@ -90,6 +138,16 @@ int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonspli
     if (ld_buf_append(&s->carry, data, len) != 0) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
+    }
+    int may_end = jsonsplit_scan(s) || s->pending;
+    s->pending = 0;
+    if (!may_end) {
+        if (s->carry.len > LD_BODY_CAP) {
+            ld_error_set(err, LD_E_TOO_LARGE, "a JSON value in a stream exceeds %zu bytes",
+                         (size_t)LD_BODY_CAP);
+            return -1;
+        }
+        return 0;
     }
     size_t pos = 0;
     for (;;) {
@@ -102,7 +160,7 @@ int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonspli
         cJSON *value = cJSON_ParseWithLengthOpts(start, avail, &end, 0);
         if (!value) {
             /* Incomplete unless a whole line is there and still fails. */
-            const char *nl = memchr(start, '\n', avail);
+            const char *nl = s->newline ? memchr(start, '\n', avail) : NULL;
             if (nl && cJSON_ParseWithLength(start, (size_t)(nl - start)) == NULL) {
                 ld_error_set(err, LD_E_PROTOCOL, "malformed JSON in a stream: %.60s", start);
                 return -1;
@@ -125,11 +183,12 @@ int ld_jsonsplit_feed(ld_jsonsplit *s, const char *data, size_t len, ld_jsonspli
         pos = (size_t)(end - s->carry.data);
         int rc = cb(ud, value);
         if (rc != 0) {
-            ld_buf_consume(&s->carry, pos);
+            jsonsplit_consume(s, pos);
+            s->pending = 1;   /* what is left may hold whole values */
             return rc;
         }
     }
-    ld_buf_consume(&s->carry, pos);
+    jsonsplit_consume(s, pos);
     return 0;
 }
 

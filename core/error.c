@@ -106,6 +106,16 @@ const char *ld_error_kind_of(ld_errcode code, long status, const char *message, 
         return "auth";
     if (status == 400 && mentions(message, "client version"))
         return "api_version";
+    /* The Engine's router answers a route it does not have (an endpoint newer
+     * than the engine) with exactly this 404; a missing object's 404 always
+     * names the object. */
+    if (status == 404 && message && strcmp(message, "page not found") == 0)
+        return "api_version";
+    /* A swarm-only request to an engine outside a swarm (an overlay
+     * network, a swarm route): 20.10 says 500, 28 says 403 or 503. It is
+     * the engine's state, not the caller's permission: one kind for all. */
+    if (status >= 400 && mentions(message, "not a swarm manager"))
+        return "server";
     /* The Engine's 403 is "forbidden": a permission (an authorization plugin
      * said no), except for the one refusal that is about state, removing a
      * network that still has endpoints, which the docker CLI calls a

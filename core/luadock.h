@@ -280,6 +280,12 @@ typedef int (*ld_jsonsplit_cb)(void *ud, cJSON *value);  /* takes ownership */
 
 typedef struct ld_jsonsplit {
     ld_buf carry;
+    /* A scan of the carry's bytes up to `scan` (strings, nesting, newlines):
+     * the carry is parsed again only when a new byte may end its value, so a
+     * value arriving in many chunks costs linear time, not quadratic. */
+    size_t scan;
+    long depth;
+    int in_str, esc, newline, pending;
 } ld_jsonsplit;
 
 void ld_jsonsplit_init(ld_jsonsplit *s);

@@ -181,8 +181,31 @@ end
 F.PING = F.http("200 OK", { "Api-Version: 1.41", "Content-Type: text/plain; charset=utf-8",
   "Content-Length: 2", "Connection: close" }, "OK")
 
+-- A fake engine on dir/<name>.sock: each connection reads one request head
+-- (its line appended to <name>.requests); GET /_ping (also /vX.Y/_ping) gets
+-- the bytes `ping`, any other request the output of the shell command `other`.
+local function fake(dir, name, ping, other)
+  local pingf = dir .. "/" .. name .. ".ping"
+  local script = dir .. "/" .. name .. ".sh"
+  F.write(pingf, ping)
+  F.write(script, table.concat({
+    "cr=$(printf '\\r')",
+    "IFS= read -r req || exit 0",
+    "printf '%s\\n' \"$req\" >> " .. T.q(dir .. "/" .. name .. ".requests"),
+    "while IFS= read -r h; do [ \"$h\" = \"$cr\" ] || [ -z \"$h\" ] && break; done",
+    "case \"$req\" in",
+    "  *'/_ping '*|*'/_ping?'*) cat " .. T.q(pingf) .. " ;;",
+    "  *) " .. other .. " ;;",
+    "esac",
+    "",
+  }, "\n"))
+  local l = F.listener(dir, name, "sh " .. script)
+  l.requests = dir .. "/" .. name .. ".requests"
+  return l
+end
+
 -- F.fake_engine(dir, name, response[, opts]): a fake engine on
--- dir/<name>.sock. Each connection reads one request head; GET /_ping is
+-- dir/<name>.sock. Each connection reads one request head; GET /_ping
 -- (also /vX.Y/_ping) is answered like 20.10 does (Api-Version: 1.41) unless
 -- opts.ping is given (its bytes instead); any other request gets the bytes
 -- `response`, after which the connection stalls for opts.stall seconds
@@ -190,24 +213,19 @@ F.PING = F.http("200 OK", { "Api-Version: 1.41", "Content-Type: text/plain; char
 function F.fake_engine(dir, name, response, opts)
   opts = opts or {}
   local resp = dir .. "/" .. name .. ".resp"
-  local ping = dir .. "/" .. name .. ".ping"
-  local script = dir .. "/" .. name .. ".sh"
   F.write(resp, response)
-  F.write(ping, opts.ping or F.PING)
-  F.write(script, table.concat({
-    "cr=$(printf '\\r')",
-    "IFS= read -r req || exit 0",
-    "printf '%s\\n' \"$req\" >> " .. T.q(dir .. "/" .. name .. ".requests"),
-    "while IFS= read -r h; do [ \"$h\" = \"$cr\" ] || [ -z \"$h\" ] && break; done",
-    "case \"$req\" in",
-    "  *'/_ping '*|*'/_ping?'*) cat " .. T.q(ping) .. " ;;",
-    "  *) cat " .. T.q(resp) .. "; sleep " .. tostring(opts.stall or 0) .. " ;;",
-    "esac",
-    "",
-  }, "\n"))
-  local l = F.listener(dir, name, "sh " .. script)
-  l.requests = dir .. "/" .. name .. ".requests"
-  return l
+  return fake(dir, name, opts.ping or F.PING,
+    "cat " .. T.q(resp) .. "; sleep " .. tostring(opts.stall or 0))
+end
+
+-- F.fake_engine_cmd(dir, name, head, cmd): like F.fake_engine, but a request
+-- other than GET /_ping gets the bytes `head` followed by the output of the
+-- shell command `cmd` (an endless generator, say: it ends when the client
+-- closes the connection and its writes fail).
+function F.fake_engine_cmd(dir, name, head, cmd)
+  local headf = dir .. "/" .. name .. ".head"
+  F.write(headf, head)
+  return fake(dir, name, F.PING, "cat " .. T.q(headf) .. "; " .. cmd)
 end
 
 -- F.luadock_binary(): the host executable running this test (or the one in

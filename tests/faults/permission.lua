@@ -53,7 +53,7 @@ T.test("precondition: nobody is not root and cannot use the engine's socket dire
   T.ok(ok and out:find("hello from"), "the copied host runs as nobody: " .. out)
 end)
 
-T.test("core layer as nobody: PERMISSION / permission, docker CLI wording", function()
+T.test("core layer as nobody: PERMISSION / permission, docker CLI wording, the group hint", function()
   local code = REPORT .. [[
 local core = require "luadock.core"
 local cli = assert(core.new{ timeout = 10 })
@@ -70,6 +70,10 @@ report("version", cli:api_version())
     local msg = out:match(tag .. "%.message=([^\n]*)")
     T.ok(msg and msg:find("^" .. denied_pattern("unix://" .. F.ENGINE_SOCKET)), tag .. ": " .. tostring(msg))
     T.ok(msg:find("connect: permission denied", 1, true), msg)
+    -- the hint B.3 asks for: the group's membership, said to be root-equivalent
+    -- (never a suggestion to chmod the socket)
+    T.ok(msg:find("(membership of the socket's group is root-equivalent)", 1, true), msg)
+    T.ok(not msg:find("chmod", 1, true), msg)
   end
 end)
 

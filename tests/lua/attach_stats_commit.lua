@@ -52,7 +52,7 @@ T.test("attach feeds stdin to a cat container and returns when it ends", functio
   local t0 = docker.clock()
   local r = c:attach{ stdin = "hello\nattach\n" }
   T.ok(docker.clock() - t0 < 10, "returned")
-  T.eq(r, { stdout = "hello\nattach\n", stderr = "" })
+  T.eq(r, { stdout = "hello\nattach\n", stderr = "", state = "exited", exit_code = 0 })
   T.eq(c:wait{ timeout = 10 }, 0, "cat saw end-of-file and exited 0")
 end)
 
@@ -71,13 +71,13 @@ end)
 T.test("attach collects stdout and stderr apart; on_output streams", function()
   local c <close> = bg("out", { cmd = "sh -c 'sleep 1; echo a; echo b >&2; echo c'" })
   local r = c:attach()
-  T.eq(r, { stdout = "a\nc\n", stderr = "b\n" })
+  T.eq(r, { stdout = "a\nc\n", stderr = "b\n", state = "exited", exit_code = 0 })
   T.eq(c:reload().state, "exited")
   local c2 <close> = bg("stream", { cmd = "sh -c 'sleep 1; echo 1; sleep 0.2; echo 2 >&2'" })
   local got = {}
   local r2 = c2:attach{ on_output = function(stream, chunk) got[#got + 1] = stream .. ":" .. chunk end }
   T.eq(table.concat(got), "stdout:1\nstderr:2\n")
-  T.eq(r2, { stdout = "", stderr = "" }, "nothing collected with on_output")
+  T.eq(r2, { stdout = "", stderr = "", state = "exited", exit_code = 0 }, "nothing collected with on_output")
 end)
 
 T.test("attach logs=true replays earlier output", function()
@@ -96,7 +96,7 @@ end)
 T.test("attach returns when a silent container exits", function()
   local c <close> = bg("silent", { cmd = "sh -c 'sleep 1.5'" })
   local t0 = docker.clock()
-  T.eq(c:attach(), { stdout = "", stderr = "" })
+  T.eq(c:attach(), { stdout = "", stderr = "", state = "exited", exit_code = 0 })
   local dt = docker.clock() - t0
   T.ok(dt > 0.5 and dt < 10, "took " .. dt .. " s")
 end)
@@ -140,7 +140,7 @@ T.test("a container that stops between the check and the attach cannot hang it",
   local t0 = docker.clock()
   local r = fake:attach()
   T.ok(lied, "the first inspect was the lying one")
-  T.eq(r, { stdout = "", stderr = "" })
+  T.eq(r, { stdout = "", stderr = "", state = "exited", exit_code = 0 })
   T.ok(docker.clock() - t0 < 5, "returned after " .. (docker.clock() - t0) .. " s")
   T.eq(d:ping(), true)
 end)

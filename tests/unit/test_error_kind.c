@@ -34,6 +34,9 @@ static void status_kinds(void)
     CHECK_STR_EQ(http(400, "client version 1.12 is too old. Minimum supported API version "
                            "is 1.24"), "api_version");
     CHECK_STR_EQ(http(500, "client version"), "server");   /* only a 400 says so */
+    /* the router's 404 for a route the engine does not have (B.3 #8) */
+    CHECK_STR_EQ(http(404, "page not found"), "api_version");
+    CHECK_STR_EQ(http(404, "No such image: page not found"), "not_found");
 }
 
 static void forbidden(void)
@@ -52,6 +55,10 @@ static void forbidden(void)
                            "directory \"/d\" with non-directory \"/d\""), "conflict");
     CHECK_STR_EQ(http(400, "cannot overwrite non-directory \"/f\" with directory \"/f\""),
                  "conflict");
+    /* outside a swarm: 28's 403 for an overlay network is the engine's state */
+    CHECK_STR_EQ(http(403, "This node is not a swarm manager. Use \"docker swarm init\" or "
+                           "\"docker swarm join\" to connect this node to swarm and try again."),
+                 "server");
     /* registry words of a missing image do not turn a 403 into not_found */
     CHECK_STR_EQ(registry(403, "repository does not exist"), "permission");
 }

@@ -6,6 +6,12 @@
 -- while attached it checks again whenever the stream is idle, so a container
 -- that stopped in between cannot hang it either. Nothing here changes a
 -- container's state.
+-- The stream's end alone does not say why it ended (faults #16, #34 of
+-- tests/faults/README.md): the container exited, the engine detached the client
+-- (detach keys) while the container runs on, or the connection to the engine
+-- was lost. attach asks the engine afterwards and says which in the result's
+-- `state` ("exited", with `exit_code`; "detached"; "removed"), or raises when the
+-- engine no longer answers.
 -- Room container/: what a Container does and the Client methods that make or
 -- list containers; methods go in M.Container / M.Client, merged by
 -- luadock/init.lua (PARTS).
@@ -27,7 +33,8 @@ local self_check = argcheck.self_checker(classes.Container, "c")
 
 local IDLE_CHECK = 1.0   -- seconds without output before asking whether it still runs
 
-local ATTACH_OPTS = keys.set { "stdin", "on_output", "logs" }
+local ATTACH_OPTS = keys.set { "stdin", "on_output", "logs", "detach_keys" }
+local SETTLE = 1.0   -- seconds an exiting container may still show as running
 
 -- The container's state, raising like the docker CLI when it cannot be
 -- attached to.
@@ -55,9 +62,35 @@ local function running(cli, id)
   return t ~= nil and t.State ~= nil and t.State.Running == true
 end
 
--- c:attach{ stdin = text, on_output = fn, logs = false } -> { stdout=, stderr= }
--- (empty strings when on_output took the output). Returns when the stream
--- ends: the container exited, or closed its output.
+-- Why the attach stream of container `id` ended: "exited" and the exit code,
+-- "removed" (an auto-removed container), or "detached" when it still runs
+-- once an exiting container would have been marked stopped. An engine that no
+-- longer answers raises: the stream was cut, not ended.
+local function ended(cli, id)
+  local deadline = core.clock() + SETTLE
+  while true do
+    local t, msg, code, detail = cli:container_inspect(id)
+    if t == nil then
+      local e = errors.from_core(msg, code, detail)
+      if e.kind == "not_found" then return "removed" end
+      -- whatever the inspect met (refused, reset, cut), what the attach met
+      -- is a lost connection to the engine
+      errors.throw("connection", "the attach stream ended and the engine no longer answers: "
+        .. tostring(e.message), { method = "POST", path = "/containers/" .. id .. "/attach",
+        code = e.code })
+    end
+    local state = t.State or {}
+    if not state.Running then return "exited", state.ExitCode end
+    if core.clock() >= deadline then return "detached" end
+    core.sleep(0.05)
+  end
+end
+
+-- c:attach{ stdin = text, on_output = fn, logs = false, detach_keys = "ctrl-p,ctrl-q" }
+-- -> { stdout=, stderr=, state=, exit_code= } (empty strings when on_output
+-- took the output). Returns when the stream ends: the container exited
+-- (state "exited", exit_code), closed its output and ran on, or the engine
+-- detached the client on the detach keys (state "detached").
 function Container:attach(spec)
   local cli = self_check(self, "attach")
   local chk = argcheck.checker("attach", 1)
@@ -66,6 +99,7 @@ function Container:attach(spec)
   local stdin = chk:type("stdin", spec.stdin, "string", true)
   local on_output = chk:type("on_output", spec.on_output, "function", true)
   local want_logs = chk:type("logs", spec.logs, "boolean", true) or false
+  local detach_keys = chk:type("detach_keys", spec.detach_keys, "string", true)
 
   local t = attachable(cli, self.id)
   local config = t.Config or {}
@@ -74,7 +108,8 @@ function Container:attach(spec)
     errors.throw("conflict", "the container's stdin is not open (create it with stdin = true)",
       { method = "POST", path = "/containers/" .. self.id .. "/attach", id = self.id })
   end
-  local q = { stream = true, stdin = stdin ~= nil, stdout = true, stderr = true, logs = want_logs }
+  local q = { stream = true, stdin = stdin ~= nil, stdout = true, stderr = true, logs = want_logs,
+    detachKeys = detach_keys }
   local s <close> = check(cli:container_attach(self.id, q, { stdin = stdin, raw = tty or nil }))
 
   local out, err = {}, {}
@@ -96,7 +131,9 @@ function Container:attach(spec)
     end
   end
   s:close()
-  return { stdout = table.concat(out), stderr = table.concat(err) }
+  local state, exit_code = ended(cli, self.id)
+  return { stdout = table.concat(out), stderr = table.concat(err), state = state,
+    exit_code = exit_code }
 end
 
 local STATS_OPTS = keys.set { "stream", "one_shot" }

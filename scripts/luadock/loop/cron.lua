@@ -239,6 +239,30 @@ local function can_fire(S)
   return false
 end
 
+-- The process's TZ when it names a zone that does not exist (fault #40 of
+-- tests/faults/README.md): glibc then silently uses UTC, and every wall-clock
+-- job would fire at the wrong hour. TZ may be unset or empty (the system's
+-- zone, UTC), a zone file name (":" optional; under TZDIR or
+-- /usr/share/zoneinfo, or an absolute path), or a POSIX rule such as
+-- "EST5EDT,M3.2.0,M11.1.0" (a name, then an offset with a digit).
+local function missing_zone()
+  local tz = os.getenv("TZ")
+  if not tz or tz == "" then return nil end
+  local name = tz:match("^:(.*)$") or tz
+  local path = name:sub(1, 1) == "/" and name
+    or ((os.getenv("TZDIR") or "/usr/share/zoneinfo") .. "/" .. name)
+  local f = io.open(path, "rb")
+  if f then
+    local magic = f:read(4)
+    f:close()
+    if magic == "TZif" then return nil end
+  end
+  if not tz:match("^:") and (name:match("^%a%a%a+[+-]?%d") or name:match("^<[%w+-]+>[+-]?%d")) then
+    return nil
+  end
+  return tz, path
+end
+
 -- cron.parse(spec) -> schedule; argument errors name the field and the value.
 -- fname is the function named in errors ("cron" unless a wrapper says).
 function M.parse(spec, fname)
@@ -260,6 +284,15 @@ function M.parse(spec, fname)
       if not n then argcheck.argerror(fname, 1, nil, "@every: " .. msg) end
       return every_schedule(spec, n)
     end
+  end
+  local tz, path = missing_zone()   -- wall-clock expressions only: @every needs no zone
+  if tz then
+    error(string.format("%s: TZ=%s names no time zone (no TZif file %s: is tzdata installed?); "
+      .. "the times of %q would silently be UTC", fname, tz, path, spec), 2)
+  end
+  if text:sub(1, 1) == "@" then
+    local word, rest = text:match("^(@%a+)%s*(.*)$")
+    word = word and word:lower()
     if not word or not DESCRIPTORS[word] or rest ~= "" then
       argcheck.argerror(fname, 1, nil, "unknown descriptor " .. string.format("%q", text)
         .. " (use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)")

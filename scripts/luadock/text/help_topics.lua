@@ -246,10 +246,13 @@ c:exec{ cmd=, env=, workdir=, user=, privileged=, tty=, stdin=, timeout=,
   raised. With tty all output is in stdout. detach = true returns { id } at
   once (see exec_inspect). timeout raises "timeout" (the process may go on).]])
 topic("c:attach", [[
-c:attach{ stdin=, on_output=, logs=false }
+c:attach{ stdin=, on_output=, logs=false, detach_keys= } -> { stdout, stderr, state, exit_code }
   Attaches to a running container: feeds stdin (then closes it), hands output
   to on_output(stream, chunk), returns when the stream ends. logs = true
-  replays earlier output first. Raises "conflict" if it is not running.]])
+  replays earlier output first. state says why it ended: "exited" (with
+  exit_code), "detached" (it runs on: detach_keys such as "ctrl-x" were in
+  stdin, or it closed its output) or "removed". Raises "conflict" if it is not
+  running, "connection" if the engine went away during the attach.]])
 topic("c:reload", [[
 c:reload() -> c
   Refreshes the fields from the engine (inspect).]])

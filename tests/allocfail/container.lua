@@ -1,6 +1,7 @@
 -- tests/allocfail/container.lua — a container's life, for the
 -- allocation-failure runs (driver.lua): a one-shot run read back (stdout and
--- stderr, the frame demuxer), a background container with an exec, its logs,
+-- stderr, the frame demuxer), a background container with two execs (one
+-- fed on stdin through a hijacked connection), its logs,
 -- inspect, a copy in and out through the tar module, then stop and remove
 -- (the <close> of the Container). Containers carry the label
 -- luadock.test.allocfail=$LUADOCK_ALLOCFAIL_RUN, which the driver removes
@@ -18,6 +19,8 @@ do
                            detach = true, labels = labels, stop_timeout = 1 }
   local e = c:exec{ cmd = { "sh", "-c", "echo in-exec" } }
   assert(e.exit_code == 0 and e.stdout == "in-exec\n")
+  e = c:exec{ cmd = { "cat" }, stdin = "fed" }          -- a hijacked connection
+  assert(e.exit_code == 0 and e.stdout == "fed")
   assert(c:reload().state == "running")
   local dir = os.getenv("LUADOCK_ALLOCFAIL_TMP") or "/tmp"
   local f = assert(io.open(dir .. "/note.txt", "w"))

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # run-under-valgrind.sh — runs the luadock host under valgrind memcheck for one
 # ctest test (memcheck.<name>) and judges every log it left, its own and those
 # of the luadock processes the test started. No packaged tool does this: ctest's
@@ -23,16 +23,19 @@
 # Programs that are not luadock (docker, sh, socat, ssh...) are not traced: a
 # leak in them is not luadock's, and valgrind would make every shell slow.
 # Children started as arg[-1] (the parent's own path) run natively.
+# A child may run with any PATH (ssh.lua: PATH=/nonexistent): hence /bin/bash,
+# the valgrind the parent found, `command -p` for the rest, and the PATH
+# passed on untouched.
 set -u
 
-here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+here=$(command -p dirname "$(command -p readlink -f "${BASH_SOURCE[0]}")")
 
 valgrind_args() { # LOGDIR
     printf '%s\n' --tool=memcheck --leak-check=full \
         --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
         --error-exitcode=97 --num-callers=40 --show-error-list=yes \
         --child-silent-after-fork=yes --trace-children=no \
-        --suppressions="$here/valgrind.supp" --log-file="$1/%p.log"
+        --suppressions="${LUADOCK_MEMCHECK_SUPP:-$here/valgrind.supp}" --log-file="$1/%p.log"
 }
 
 # bytes of one leak kind in a log's LEAK SUMMARY (0 when none was printed:
@@ -65,8 +68,17 @@ if [[ ${1:-} != --test ]]; then
     # child mode
     : "${LUADOCK_MEMCHECK_REAL:?run-under-valgrind.sh: no LUADOCK_MEMCHECK_REAL (not under a memcheck test)}"
     : "${LUADOCK_MEMCHECK_LOGDIR:?run-under-valgrind.sh: no LUADOCK_MEMCHECK_LOGDIR}"
+    real=$LUADOCK_MEMCHECK_REAL
+    # A test that copies "the program" to a folder of its own (repl.lua: no
+    # lineedit.so beside it) has copied this script: the program is copied
+    # beside the copy, so that it too finds nothing beside it.
+    self=$(command -p readlink -f "$0")
+    if [[ -n ${LUADOCK_MEMCHECK_SCRIPT:-} && $self != "$LUADOCK_MEMCHECK_SCRIPT" ]]; then
+        real=$(command -p dirname "$self")/.luadock-under-valgrind
+        command -p cp "$LUADOCK_MEMCHECK_REAL" "$real" || exit 2
+    fi
     mapfile -t vargs < <(valgrind_args "$LUADOCK_MEMCHECK_LOGDIR")
-    exec valgrind "${vargs[@]}" "$LUADOCK_MEMCHECK_REAL" "$@"
+    exec "${LUADOCK_MEMCHECK_VALGRIND:-valgrind}" "${vargs[@]}" "$real" "$@"
 fi
 
 shift
@@ -75,6 +87,10 @@ shift 3
 logdir=$logroot/$name
 rm -rf "$logdir" && mkdir -p "$logdir" || exit 2
 export LUADOCK_MEMCHECK_REAL=$real LUADOCK_MEMCHECK_LOGDIR=$logdir
+export LUADOCK_MEMCHECK_SUPP=$here/valgrind.supp
+LUADOCK_MEMCHECK_VALGRIND=$(command -v valgrind) || { echo "memcheck: no valgrind on PATH" >&2; exit 2; }
+export LUADOCK_MEMCHECK_VALGRIND
+export LUADOCK_MEMCHECK_SCRIPT=$here/run-under-valgrind.sh
 mapfile -t vargs < <(valgrind_args "$logdir")
 start=$SECONDS
 valgrind "${vargs[@]}" "$real" "$@"

@@ -24,6 +24,13 @@
 # and runs tests/soak/soak.lua: a one-shot container every second, a volume
 # backup every 30 s and an events follower in one process, a table row per
 # minute and PASS/FAIL checks at the end (exit status 1 on any FAIL).
+# `bash run.sh memcheck [ctest args]` (not in CI: long) brings up the system
+# engine, builds the plain build with every Lua test registered as
+# memcheck.<name> (tests/memcheck/: the host and the luadock processes each
+# test starts, under valgrind memcheck) and runs them, then prints a table of
+# processes, errors and bytes lost per test. `test` runs a subset of them
+# (label memcheck) and, in the ASan build, the allocation-failure tests
+# (tests/allocfail/, label alloc-fail).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -32,7 +39,8 @@ ROOT=$PWD
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libcurl4-openssl-dev
           libcjson-dev libedit-dev libarchive-dev docker.io busybox-static socat curl
           util-linux python3-docker tmux docker-registry apache2-utils faketime iproute2
-          debian-archive-keyring libssl-dev openssl openssh-server openssh-client)
+          debian-archive-keyring libssl-dev openssl openssh-server openssh-client
+          valgrind)
 APT_LOG=/tmp/luadock-apt.log
 JOBS=2
 
@@ -41,7 +49,8 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
     echo "usage: bash run.sh tutorial | bash run.sh test [ctest args...] |" \
-         "bash run.sh fuzz [seconds per target] | bash run.sh soak [minutes]" >&2
+         "bash run.sh fuzz [seconds per target] | bash run.sh soak [minutes] |" \
+         "bash run.sh memcheck [ctest args...]" >&2
     exit 2
 }
 
@@ -82,6 +91,10 @@ start_engine() {
     if [[ $mode == test ]]; then
         trap 'bash "$ROOT/tests/engine2.sh" stop >/dev/null || true
               bash "$ROOT/tests/engine.sh" stop >/dev/null || true' EXIT
+    fi
+    # memcheck: the system engine only, stopped at exit if started here
+    if [[ $mode == memcheck ]]; then
+        trap 'bash "$ROOT/tests/engine.sh" stop >/dev/null || true' EXIT
     fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -142,7 +155,7 @@ fuzz() { # SECONDS
 
 mode=${1:-}
 case $mode in
-    tutorial|test) shift ;;
+    tutorial|test|memcheck) shift ;;
     fuzz)
         shift
         FUZZ_SECONDS=${1:-600}
@@ -198,7 +211,13 @@ step "engine"
 start_engine
 
 step "build (build/)"
-build build
+# memcheck.* tests: the CI subset for `test`, every Lua test for `memcheck`
+# (tests/CMakeLists.txt, LUADOCK_MEMCHECK); the tutorial needs none
+case $mode in
+    memcheck) build build -DLUADOCK_MEMCHECK=all ;;
+    test) build build -DLUADOCK_MEMCHECK=ci ;;
+    *) build build ;;
+esac
 
 case $mode in
 tutorial)
@@ -209,7 +228,9 @@ tutorial)
     ;;
 test)
     step "build (build-asan/: ASan + UBSan)"
-    build build-asan -DLUADOCK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    # LUADOCK_ALLOC_FAIL: the allocation-failure hook of the alloc-fail tests
+    # (core/alloc.h; idle unless a test sets LUADOCK_ALLOC_FAIL_AT)
+    build build-asan -DLUADOCK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DLUADOCK_ALLOC_FAIL=ON
 
     rc=0
     step "ctest build/ (both engines, side by side)"
@@ -228,6 +249,15 @@ test)
     # The second engine's tests (labels lua2, engine2) ran in the plain build.
     env "${asan_env[@]}" ctest --test-dir build-asan --output-on-failure --no-tests=error \
         -LE '^(lua2|engine2)$' "$@" || rc=1
+    exit "$rc"
+    ;;
+memcheck)
+    rc=0
+    step "ctest build/ -L memcheck (valgrind memcheck, system engine)"
+    rm -rf build/memcheck/logs   # the summary reads this run's logs only
+    ctest --test-dir build --output-on-failure --no-tests=error -L '^memcheck$' "$@" || rc=1
+    step "memcheck summary (logs: build/memcheck/logs/<test>/<pid>.log)"
+    bash tests/memcheck/run-under-valgrind.sh --summary build/memcheck/logs
     exit "$rc"
     ;;
 esac

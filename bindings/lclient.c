@@ -156,10 +156,20 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
+/* Whether ld_lua_to_json (doc, err) or the printing of doc failed for want
+ * of memory: that is no bad argument, and is raised as what it is. */
+static int json_oom(const cJSON *doc, const char *err)
+{
+    return doc != NULL || strncmp(err, "out of memory", 13) == 0 ||
+           strcmp(err, "not enough memory") == 0;
+}
+
 /* Append one query value: booleans, numbers, strings as text, tables as
  * JSON, and an array of strings as the key repeated (the Engine's form for
- * list parameters such as `changes`). */
-static void add_query_value(lua_State *L, const ld_op *op, int arg, const char *key, ld_buf *q)
+ * list parameters such as `changes`). Returns -1 when memory ran out (the
+ * caller raises): a value dropped silently would send the request without
+ * it (a prune without its filters). */
+static int add_query_value(lua_State *L, const ld_op *op, int arg, const char *key, ld_buf *q)
 {
     /* q == NULL: only check (may raise); else only build (never raises). */
     size_t len;
@@ -168,15 +178,11 @@ static void add_query_value(lua_State *L, const ld_op *op, int arg, const char *
     switch (lua_type(L, -1)) {
     case LUA_TBOOLEAN:
         s = lua_toboolean(L, -1) ? "1" : "0";
-        if (q)
-            ld_query_add(q, key, s, 1);
-        return;
+        return q ? ld_query_add(q, key, s, 1) : 0;
     case LUA_TNUMBER:
     case LUA_TSTRING:
         s = lua_tolstring(L, -1, &len);
-        if (q)
-            ld_query_add(q, key, s, len);
-        return;
+        return q ? ld_query_add(q, key, s, len) : 0;
     case LUA_TTABLE:
         if (strcmp(key, "filters") != 0 && lua_rawlen(L, -1) > 0 &&
             lua_type(L, -1) == LUA_TTABLE) {
@@ -187,33 +193,36 @@ static void add_query_value(lua_State *L, const ld_op *op, int arg, const char *
                     luaL_error(L, "bad argument #%d to '%s' (query '%s': item %d is a %s)", arg,
                                op->name, key, (int)i, luaL_typename(L, -1));
                 s = lua_tolstring(L, -1, &len);
-                if (q)
-                    ld_query_add(q, key, s, len);
+                if (q && ld_query_add(q, key, s, len) != 0)
+                    return -1;
                 lua_pop(L, 1);
             }
-            return;
+            return 0;
         } else {
             cJSON *doc = ld_lua_to_json(L, -1, err, sizeof err);
             char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+            int oom = !text && json_oom(doc, err);
             cJSON_Delete(doc);
-            if (!text && !q)
+            if (!text && !oom)
                 luaL_error(L, "bad argument #%d to '%s' (query '%s': %s)", arg, op->name, key,
                            err);
-            if (text && q)
-                ld_query_add(q, key, text, strlen(text));
+            int rc = !text ? -1 : q ? ld_query_add(q, key, text, strlen(text)) : 0;
             cJSON_free(text);
-            return;
+            return rc;
         }
     default:
         luaL_error(L, "bad argument #%d to '%s' (query '%s': %s is not a query value)", arg,
                    op->name, key, luaL_typename(L, -1));
     }
+    return 0;
 }
 
-static void build_query(lua_State *L, int arg, const ld_op *op, ld_buf *q)
+/* -1: memory ran out (the caller returns push_nomem; the stack is left as it
+ * was then) */
+static int build_query(lua_State *L, int arg, const ld_op *op, ld_buf *q)
 {
     if (lua_isnoneornil(L, arg))
-        return;
+        return 0;
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_pushnil(L);
     while (lua_next(L, arg)) {
@@ -224,9 +233,11 @@ static void build_query(lua_State *L, int arg, const ld_op *op, ld_buf *q)
         if (!q && !ld_op_has_query(op, key))
             luaL_error(L, "bad argument #%d to '%s' (unknown query parameter '%s')", arg,
                        op->name, key);
-        add_query_value(L, op, arg, key, q);
+        if (add_query_value(L, op, arg, key, q) != 0)
+            return -1;
         lua_pop(L, 1);
     }
+    return 0;
 }
 
 typedef struct callopts {
@@ -438,6 +449,18 @@ static int start_call(lua_State *L, ld_client *c, ld_request *req, ld_error *err
     return 0;
 }
 
+/* Memory ran out while the request was being built: the same NOMEM failure
+ * (nil, "out of memory", "NOMEM") as when the core runs out, never a "bad
+ * argument" the caller did not make. */
+static int push_nomem(lua_State *L, const ld_op *op)
+{
+    ld_error err;
+    ld_error_clear(&err);
+    ld_error_set(&err, LD_E_NOMEM, "out of memory");
+    ld_error_where(&err, op->method, op->name);
+    return ld_lua_push_error(L, &err);
+}
+
 /* cli:OP(pathargs..., [body], [query], [callopts]) -> result | nil, msg, code, detail */
 static int l_op(lua_State *L)
 {
@@ -471,7 +494,8 @@ static int l_op(lua_State *L)
             o.deadline = left;
     }
     /* every check that raises on bad input comes before anything is allocated */
-    build_query(L, query_arg, op, NULL);
+    if (build_query(L, query_arg, op, NULL) != 0)
+        return push_nomem(L, op);
     int json_body = body_arg && op->body == LD_BODY_JSON && !lua_isnoneornil(L, body_arg);
     if (json_body) {
         luaL_checktype(L, body_arg, LUA_TTABLE);
@@ -482,11 +506,19 @@ static int l_op(lua_State *L)
     }
     /* path (a), query (b) and the JSON body (text) until the request is made */
     ld_lua_owned *own = ld_lua_owned_push(L);
-    build_query(L, query_arg, op, &own->b);
+    if (build_query(L, query_arg, op, &own->b) != 0) {
+        ld_lua_owned_free(own);
+        return push_nomem(L, op);
+    }
     if (json_body) {
         cJSON *doc = ld_lua_to_json(L, body_arg, err, sizeof err);
         own->text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+        int oom = !own->text && json_oom(doc, err);
         cJSON_Delete(doc);
+        if (oom) {
+            ld_lua_owned_free(own);
+            return push_nomem(L, op);
+        }
         if (!own->text)
             return luaL_error(L, "bad argument #%d to '%s' (body: %s)", body_arg, op->name, err);
         req.body = own->text;
@@ -494,8 +526,12 @@ static int l_op(lua_State *L)
     }
     ld_error perr;
     ld_error_clear(&perr);
-    if (ld_op_path(op, args, nargs, &own->a, &perr) != 0)
-        return luaL_error(L, "bad argument #2 to '%s' (%s)", op->name, perr.message);
+    if (ld_op_path(op, args, nargs, &own->a, &perr) != 0) {
+        if (perr.code != LD_E_NOMEM)
+            return luaL_error(L, "bad argument #2 to '%s' (%s)", op->name, perr.message);
+        ld_lua_owned_free(own);
+        return push_nomem(L, op);
+    }
     req.path = own->a.data;
     req.query = own->b.data;
     req.timeout = o.timeout;

@@ -204,15 +204,21 @@ static int l_base64_encode(lua_State *L)
     return 1;
 }
 
-/* core.base64_decode(text) -> bytes | nil, msg (either alphabet) */
+/* core.base64_decode(text) -> bytes | nil, msg[, "NOMEM"] (either alphabet) */
 static int l_base64_decode(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     ld_lua_owned *own = ld_lua_owned_push(L);
-    if (ld_base64_decode(&own->a, text, len) != 0) {
+    int rc = ld_base64_decode(&own->a, text, len);
+    if (rc != 0) {
         ld_lua_owned_free(own);
         luaL_pushfail(L);
+        if (rc == -2) {   /* memory, not the text: the caller must not call it invalid */
+            lua_pushliteral(L, "out of memory");
+            lua_pushliteral(L, "NOMEM");
+            return 3;
+        }
         lua_pushliteral(L, "invalid base64");
         return 2;
     }

@@ -168,8 +168,12 @@ static cJSON *encode_table(encoder *e, int idx, int depth, const char *where)
             cJSON *item = key && strlen(key) == keylen
                               ? encode(e, lua_gettop(L) - 1, depth + 1, sub)
                               : fail(e, where, "%s", "a key that is not a plain string");
-            if (item)
-                cJSON_AddItemToObject(out, key, item);
+            /* cJSON copies the key; when that copy fails the item is not
+             * added and is ours to free (it leaked before) */
+            if (item && !cJSON_AddItemToObject(out, key, item)) {
+                cJSON_Delete(item);
+                item = fail(e, where, "%s", "out of memory");
+            }
             lua_pop(L, 2);
             if (!item) {
                 lua_pop(L, 1);

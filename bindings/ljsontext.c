@@ -20,6 +20,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc.h"
 #include "lbind.h"
 
 /* JSON numbers are doubles (as cJSON reads them); an integral one in range
@@ -186,7 +187,7 @@ static int decode_number(decoder *d)
         if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.'))
             break;
     }
-    char small[64], *buf = i < sizeof small ? small : malloc(i + 1);
+    char small[64], *buf = i < sizeof small ? small : ld_malloc(i + 1);
     if (!buf)
         return 0;
     for (size_t k = 0; k < i; k++)

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc.h"
 #include "lbind.h"
 
 #define READ_CHUNK 65536
@@ -42,7 +43,7 @@ static item *queue_push(lstream *ls)
             ls->head = 0;
         } else {
             size_t cap = ls->cap ? ls->cap * 2 : 8;
-            item *q = realloc(ls->q, cap * sizeof *q);
+            item *q = ld_realloc(ls->q, cap * sizeof *q);
             if (!q)
                 return NULL;
             ls->q = q;

@@ -63,9 +63,9 @@ int ld_base64_decode(ld_buf *out, const char *text, size_t len)
         unsigned char bytes[3] = {(unsigned char)(v >> 16), (unsigned char)(v >> 8),
                                   (unsigned char)v};
         if (ld_buf_append(out, bytes, n - 1) != 0)
-            return -1;
+            return -2;   /* out of memory: not to be read as invalid text */
     }
     if (!out->data)
-        return ld_buf_append(out, "", 0);
+        return ld_buf_append(out, "", 0) != 0 ? -2 : 0;
     return 0;
 }

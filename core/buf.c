@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luadock.h"
+#include "alloc.h"
 
 static int buf_reserve(ld_buf *b, size_t extra)
 {
@@ -19,7 +20,7 @@ static int buf_reserve(ld_buf *b, size_t extra)
             return -1;
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
+    char *p = ld_realloc(b->data, cap);
     if (!p)
         return -1;
     b->data = p;

@@ -46,12 +46,12 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
     *out = NULL;
     if (!curl_ready) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            ld_error_set(err, LD_E_NOMEM, "curl_global_init failed");
+            ld_error_set(err, LD_E_NOMEM, "curl_global_init failed (out of memory)");
             return -1;
         }
         curl_ready = 1;
     }
-    ld_client *c = calloc(1, sizeof *c);
+    ld_client *c = ld_calloc(1, sizeof *c);
     if (!c) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
@@ -97,7 +97,7 @@ int ld_client_new(const ld_client_opts *opts, ld_client **out, ld_error *err)
     if (!c->multi) {
         ld_tls_release(&c->tls);
         free(c);
-        ld_error_set(err, LD_E_NOMEM, "curl_multi_init failed");
+        ld_error_set(err, LD_E_NOMEM, "curl_multi_init failed (out of memory)");
         return -1;
     }
     c->next_live = live_clients;
@@ -194,23 +194,30 @@ int ld_client_prepare(ld_client *c, CURL *e, const ld_request *req, int raw, ld_
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
     }
-    curl_easy_setopt(e, CURLOPT_URL, url.data);   /* curl copies it */
+    /* curl copies the strings it is given, and a copy that fails leaves the
+     * option unset: an unset socket path would send the request over TCP to
+     * host "docker", an unset NOPROXY through a proxy. Those results count. */
+    int bad = curl_easy_setopt(e, CURLOPT_URL, url.data) != CURLE_OK;
     ld_buf_free(&url);
     if (raw)
         curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, tls ? "https" : "http");
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, LD_USER_AGENT);
+    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, tls ? "https" : "http") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, LD_USER_AGENT) != CURLE_OK;
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->timeout * 1000));
     if (c->host.kind == LD_HOST_SSH)
         ld_ssh_connection_options(c, e);
     else if (c->host.kind == LD_HOST_UNIX)
-        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path);
+        bad |= curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->host.socket_path) != CURLE_OK;
     else
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     if (tls)
         ld_tls_connection_options(&c->tls, e);
+    if (bad) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory");
+        return -1;
+    }
     return 0;
 }
 

@@ -53,6 +53,9 @@ void ld_error_from_curl(ld_error *err, ld_client *c, CURLcode rc, long os_errno,
         ld_error_set(err, LD_E_CONNECT, "lost the connection to the Docker daemon at %s (%s)",
                      addr, detail);
         break;
+    case CURLE_OUT_OF_MEMORY:   /* luadock's process, not the engine: no connection error */
+        ld_error_set(err, LD_E_NOMEM, "out of memory (libcurl: %s)", detail);
+        break;
     case CURLE_READ_ERROR:
         ld_error_set(err, LD_E_IO, "could not read the request body (%s)", detail);
         break;

@@ -260,7 +260,7 @@ int ld_stream_open_hijack(ld_client *c, const ld_request *req, ld_stream **out, 
     *out = NULL;
     if (ld_client_ensure_version(c, err) != 0)
         return -1;
-    ld_stream *s = calloc(1, sizeof *s);
+    ld_stream *s = ld_calloc(1, sizeof *s);
     ld_buf head = {0};
     if (!s) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");

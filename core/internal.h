@@ -21,6 +21,7 @@
 
 #include <curl/curl.h>
 #include "luadock.h"
+#include "alloc.h"
 
 struct ld_client {
     ld_host host;
@@ -48,6 +49,7 @@ typedef struct ld_xfer {
     int headers_done;          /* final response headers have arrived */
     int done;                  /* curl reported the transfer finished */
     int too_large;
+    int oom;                   /* a body append failed (reported as out of memory) */
     CURLcode result;
     long status;
     char content_type[128];

@@ -105,7 +105,7 @@ int ld_path_add_segment(ld_buf *path, const char *segment);
 
 /* Base64 (RFC 4648): `url` selects the URL-safe alphabet (X-Registry-Auth).
  * Decoding accepts both alphabets, with or without padding, and fails on
- * anything else. Both append to `out`. */
+ * anything else (-1; -2 when memory ran out). Both append to `out`. */
 int ld_base64_encode(ld_buf *out, const unsigned char *data, size_t len, int url);
 int ld_base64_decode(ld_buf *out, const char *text, size_t len);
 

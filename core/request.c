@@ -23,7 +23,7 @@ static char *dup_mem(const char *s, size_t len, int *fail)
 {
     if (!s)
         return NULL;
-    char *d = malloc(len + 1);
+    char *d = ld_malloc(len + 1);
     if (!d) {
         *fail = 1;
         return NULL;
@@ -35,7 +35,7 @@ static char *dup_mem(const char *s, size_t len, int *fail)
 
 ld_saved_request *ld_save_request(const ld_request *req)
 {
-    ld_saved_request *sr = calloc(1, sizeof *sr);
+    ld_saved_request *sr = ld_calloc(1, sizeof *sr);
     if (!sr)
         return NULL;
     int fail = 0;
@@ -58,7 +58,7 @@ ld_saved_request *ld_save_request(const ld_request *req)
     int n = 0;
     for (const char *const *h = req->headers; h && *h && n < 16; h++, n++)
         total += strlen(*h) + 1;
-    if (n > 0 && (sr->strings[5] = malloc(total))) {
+    if (n > 0 && (sr->strings[5] = ld_malloc(total))) {
         char *p = sr->strings[5];
         for (int i = 0; i < n; i++) {
             size_t l = strlen(req->headers[i]) + 1;

@@ -276,7 +276,7 @@ static curl_socket_t on_open(void *clientp, curlsocktype purpose, struct curl_so
     (void)addr;
     sweep(s);
     s->failure[0] = '\0';
-    ssh_conn *k = calloc(1, sizeof *k);
+    ssh_conn *k = ld_calloc(1, sizeof *k);
     if (!k)
         return CURL_SOCKET_BAD;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -400,7 +400,7 @@ static int on_close(void *clientp, curl_socket_t fd)
 
 void ld_ssh_connection_options(ld_client *c, CURL *e)
 {
-    if (!c->ssh && (c->ssh = calloc(1, sizeof *c->ssh)) != NULL) {
+    if (!c->ssh && (c->ssh = ld_calloc(1, sizeof *c->ssh)) != NULL) {
         c->ssh->refs = 1;
         c->ssh->host = c->host;
         c->ssh->listen_fd = c->ssh->filler_fd = -1;

@@ -15,7 +15,7 @@
 
 static ld_stream *stream_new(ld_client *c, const ld_request *req)
 {
-    ld_stream *s = calloc(1, sizeof *s);
+    ld_stream *s = ld_calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->client = c;

@@ -149,7 +149,7 @@ CURLcode ld_tlsconn_open(const ld_client *c, int fd, double until, int shielded,
     const ld_tls_opts *t = &c->tls;
     *out = NULL;
     ERR_clear_error();
-    ld_tlsconn *tc = calloc(1, sizeof *tc);
+    ld_tlsconn *tc = ld_calloc(1, sizeof *tc);
     if (!tc)
         return CURLE_OUT_OF_MEMORY;
     tc->fd = fd;

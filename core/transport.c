@@ -31,7 +31,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         x->too_large = 1;
         return 0;
     }
-    return ld_buf_append(&x->body, data, len) == 0 ? len : 0;
+    if (ld_buf_append(&x->body, data, len) != 0) {
+        /* curl would call it "Failure writing output": say what it is */
+        x->oom = 1;
+        return 0;
+    }
+    return len;
 }
 
 static void header_value(char *dst, size_t cap, const char *line, size_t len, size_t name_len)
@@ -106,7 +111,9 @@ static int set_body(ld_xfer *x, const ld_request *req, ld_error *err)
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
     } else if (req->body) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body);
+        /* curl copies the body: if that copy fails, no body may go out */
+        if (curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body) != CURLE_OK)
+            return -1;
     } else {
         if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0)
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
@@ -174,7 +181,7 @@ static int xfer_send(ld_xfer *x, const ld_request *req, ld_error *err)
     if (!x->easy || set_options(x, req, err) != 0 ||
         curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
         if (err->code == LD_OK)
-            ld_error_set(err, LD_E_NOMEM, "could not start the request");
+            ld_error_set(err, LD_E_NOMEM, "could not start the request (out of memory)");
         ld_error_where(err, req->method, req->path);
         return -1;
     }
@@ -188,7 +195,7 @@ int ld_xfer_start(ld_client *c, const ld_request *req, int streaming, ld_xfer **
                   ld_error *err)
 {
     *out = NULL;
-    ld_xfer *x = calloc(1, sizeof *x);
+    ld_xfer *x = ld_calloc(1, sizeof *x);
     if (!x) {
         ld_error_set(err, LD_E_NOMEM, "out of memory");
         return -1;
@@ -326,11 +333,15 @@ int ld_xfer_check(ld_xfer *x, ld_error *err)
     if (x->too_large) {
         ld_error_set(err, LD_E_TOO_LARGE, "the response body exceeds %zu bytes",
                      (size_t)LD_BODY_CAP);
+    } else if (x->oom) {
+        ld_error_set(err, LD_E_NOMEM, "out of memory (reading the response)");
     } else if (x->result != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
         ld_error_from_curl(err, x->client, x->result, os_errno, x->errbuf);
-        if (x->status == 0)   /* not even a status line came back */
+        /* not even a status line came back (unless curl ran out of memory:
+         * then the engine was never asked, and curl's words say so) */
+        if (x->status == 0 && x->result != CURLE_OUT_OF_MEMORY)
             ld_error_unanswered(err, x->client, x->result, x->errbuf);
     } else {
         return 0;
@@ -356,7 +367,7 @@ int ld_xfer_finish(ld_xfer *x, ld_response *resp, ld_error *err)
         ld_xfer_free(x);
         return -1;
     }
-    resp->body = x->body.data ? x->body.data : calloc(1, 1);
+    resp->body = x->body.data ? x->body.data : ld_calloc(1, 1);
     resp->len = x->body.len;
     x->body.data = NULL;
     x->body.len = x->body.cap = 0;

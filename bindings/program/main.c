@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <lualib.h>
+#include "alloc.h"
 #include "embedded.h"
 #include "lbind.h"
 #include "program.h"
@@ -405,6 +406,21 @@ static int run_options(lua_State *L, int argc, char **argv, int optend)
     return LUA_OK;
 }
 
+#ifdef LUADOCK_ALLOC_FAIL
+/* The Lua state's allocator in LUADOCK_ALLOC_FAIL test builds: lauxlib's,
+ * plus the shared counter that fails the Nth allocation (core/alloc.h). */
+static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return ld_alloc_fails_lua() ? NULL : realloc(ptr, nsize);
+}
+#endif
+
 static int pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
@@ -448,11 +464,21 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+#ifdef LUADOCK_ALLOC_FAIL
+    if (ld_alloc_hook_libraries() != 0) {
+        fprintf(stderr, "%s: cannot set up libcurl: not enough memory\n", progname);
+        return 1;
+    }
+#endif
     lua_State *L = luaL_newstate();
     if (!L) {
         fprintf(stderr, "%s: cannot create the Lua state: not enough memory\n", progname);
         return 1;
     }
+#ifdef LUADOCK_ALLOC_FAIL
+    /* after luaL_newstate, which also sets lauxlib's panic and warn functions */
+    lua_setallocf(L, failing_alloc, NULL);
+#endif
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);
     lua_pushlightuserdata(L, argv);

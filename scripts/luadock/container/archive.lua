@@ -64,7 +64,8 @@ end
 -- The header comes from the container's side: every field is type-checked.
 function M.decode_stat(text)
   if type(text) ~= "string" or text == "" then return nil end
-  local json = core.base64_decode(text)
+  local json, msg, code = core.base64_decode(text)
+  if code == "NOMEM" then errors.raise(errors.from_core(msg, code)) end
   local t = json and core.json_decode(json)
   if type(t) ~= "table" then
     errors.throw("protocol", "unreadable X-Docker-Container-Path-Stat header: " .. text:sub(1, 60))

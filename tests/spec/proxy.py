@@ -22,6 +22,7 @@ not in Debian 12; socat records only raw bytes). Standard library only.
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -117,16 +118,44 @@ def parse_head(head):
     return method, target, headers
 
 
+# What a request line starts with: a method (so far) and a space. Bytes that cannot
+# be one (TLS spoken to this plain socket, garbage) go through at once, as they would
+# reach the engine, which answers them itself.
+REQUEST_START = re.compile(rb"[A-Z]{0,16}$|[A-Z]{1,16} ")
+
+
+async def read_head(reader, up):
+    """The next request head, or None (EOF, or not HTTP: what was read is forwarded)."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        if not REQUEST_START.match(head[:17]) or len(head) > HEAD_LIMIT:
+            up.write(head)
+            return None
+        byte = await reader.read(1) if len(head) < 17 else None
+        if byte is None:                     # the method is known: the rest in one go
+            try:
+                head += await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError as e:
+                head += e.partial
+                up.write(head)
+                return None
+            except asyncio.LimitOverrunError:
+                up.write(head)
+                return None
+            continue
+        if not byte:
+            up.write(head)
+            return None
+        head += byte
+    return head
+
+
 async def requests(reader, up, recorder, client):
     """Parse and forward requests until EOF or a hijack; then pipe the rest raw."""
     while True:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError as e:
-            up.write(e.partial)
+        head = await read_head(reader, up)
+        if head is None:
             break
-        except asyncio.LimitOverrunError:
-            break                            # not HTTP we know: raw from here
         up.write(head)
         try:
             method, target, headers = parse_head(head)
@@ -155,7 +184,21 @@ async def requests(reader, up, recorder, client):
     await copy(reader, up)
 
 
+# asyncio holds tasks weakly, and Python 3.11's start_unix_server keeps no reference
+# to the task of a connection: one waiting on a socket the loop no longer reads (a
+# half-closed one) would be collected mid-stream, cutting the rest of its output.
+LIVE = set()
+
+
 async def serve(engine_socket, recorder, reader, writer):
+    LIVE.add(asyncio.current_task())
+    try:
+        await serve_connection(engine_socket, recorder, reader, writer)
+    finally:
+        LIVE.discard(asyncio.current_task())
+
+
+async def serve_connection(engine_socket, recorder, reader, writer):
     client = peer_command(writer.get_extra_info("socket"))
     try:
         up_r, up_w = await asyncio.open_unix_connection(engine_socket, limit=HEAD_LIMIT)

@@ -60,17 +60,18 @@ class Spec:
         with open(path, encoding="utf-8") as f:
             self.doc = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         self.version = str(self.doc["info"]["version"])
-        self.routes = []                     # (regex strict, regex greedy, params, template)
+        self.routes = []                     # (one segment a {param}, {name} with '/', count, template)
         for template in self.doc["paths"]:
             params = template.count("{")
             strict = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            strict_rest = re.escape(template).replace(r"\{name\}", ".+")   # image names hold '/'
-            greedy = re.sub(r"\\\{[^}]+\\\}", "[^/]+", strict_rest)
-            self.routes.append((re.compile(strict + "$"), re.compile(greedy + "$"), params, template))
+            slashed = re.escape(template).replace(r"\{name\}", ".+")   # image names hold '/'
+            slashed = re.sub(r"\\\{[^}]+\\\}", "[^/]+", slashed)
+            self.routes.append((re.compile(strict + "$"), re.compile(slashed + "$"), params, template))
         self.routes.sort(key=lambda r: r[2])   # literal segments win: /containers/create
 
     def operation(self, method, path):
-        """(template, operation) for method and path, or (template or None, None)."""
+        """(template, operation, path-level parameters); operation None when the path
+        exists without that method, template None when no path matches."""
         for group in (0, 1):                 # [^/]+ first; then {name} may hold '/'
             seen = None
             for route in self.routes:
@@ -169,7 +170,7 @@ def check_query(params, query, op_id, out):
             out.append(f"query {name}={value}: the spec says an array of integers")
         if "enum" in p and value not in [str(v) for v in p["enum"]]:
             out.append(f"query {name}={value}: not one of {p['enum']}")
-        if p.get("in") == "query" and name in ("filters",) and kind == "string":
+        if name == "filters":                # "A JSON encoded value of the filters"
             try:
                 json.loads(value)
             except ValueError:

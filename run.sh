@@ -40,7 +40,7 @@ PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 libcurl4-openssl
           libcjson-dev libedit-dev libarchive-dev docker.io busybox-static socat curl
           util-linux python3-docker tmux docker-registry apache2-utils faketime iproute2
           debian-archive-keyring libssl-dev openssl openssh-server openssh-client
-          valgrind)
+          valgrind python3-yaml)
 APT_LOG=/tmp/luadock-apt.log
 JOBS=2
 

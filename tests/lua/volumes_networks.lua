@@ -355,7 +355,7 @@ local function make_controls()
         assert(raw:volume_create({ Name = nm, Labels = l }))
         controls.volumes[case] = nm
       else
-        local r = assert(raw:network_create({ Name = nm, Labels = l, CheckDuplicate = true }))
+        local r = assert(raw:network_create({ Name = nm, Labels = l }))
         controls.networks[case] = r.Id
       end
     end

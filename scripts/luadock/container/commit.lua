@@ -69,8 +69,10 @@ function M.plan(id, spec)
     if #changes == 0 then changes = nil end
   end
   local labels = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil
+  -- one `changes` value, the instructions a line each: the Engine document declares
+  -- `changes` a string, not repeatable, and the engine parses them joined by "\n" anyway
   local q = {
-    container = id, repo = repo, tag = tag, changes = changes,
+    container = id, repo = repo, tag = tag, changes = changes and table.concat(changes, "\n"),
     comment = chk:type("message", spec.message, "string", true),
     author = chk:type("author", spec.author, "string", true),
     pause = chk:type("pause", spec.pause, "boolean", true),

@@ -3,8 +3,9 @@
 -- disconnect, remove, reload) and the client methods networks, network,
 -- network_create and prune_networks. A network luadock creates carries its
 -- ownership labels (luadock.kind=network) and is created with
--- CheckDuplicate, so a taken name is a "conflict". `containers` is filled by
--- an inspect (d:network, net:reload): the Engine's list leaves it empty.
+-- CheckDuplicate (API < 1.44; newer engines always check, and their document
+-- has no such field), so a taken name is a "conflict". `containers` is filled
+-- by an inspect (d:network, net:reload): the Engine's list leaves it empty.
 -- Removing a network that still has endpoints is reported by the Engine as
 -- 403; core gives it kind "conflict" (in use), like a volume in use.
 -- prune_networks is the Engine's own prune.
@@ -236,8 +237,11 @@ do
     if driver == "" then chk:fail("driver", "non-empty string expected") end
     local labels = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil
     local dup = chk:type("check_duplicate", spec.check_duplicate, "boolean", true)
+    -- API 1.44 dropped CheckDuplicate from the document: a taken name always fails there
+    local ma, mi = self:api_version():match("^(%d+)%.(%d+)$")
+    local always_checked = ma ~= nil and (tonumber(ma) > 1 or tonumber(mi) >= 44)
     local body = {
-      Name = name, Driver = driver, CheckDuplicate = dup ~= false,
+      Name = name, Driver = driver, CheckDuplicate = not always_checked and dup ~= false or nil,
       Internal = chk:type("internal", spec.internal, "boolean", true),
       Attachable = chk:type("attachable", spec.attachable, "boolean", true),
       EnableIPv6 = chk:type("enable_ipv6", spec.enable_ipv6, "boolean", true),

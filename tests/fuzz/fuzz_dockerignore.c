@@ -28,6 +28,15 @@ static int is_clean(const char *path)
     }
 }
 
+/* The first character after leading white space: the matcher trims a line
+ * (as the docker CLI does) before it looks for "!". */
+static char first_char(const char *line)
+{
+    while (*line == ' ' || (*line >= '\t' && *line <= '\r'))
+        line++;
+    return *line;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -43,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!nl || n == MAX_LINES)
             break;
         *nl = '\0';
-        exceptions |= p[0] == '!';
+        exceptions |= first_char(p) == '!';
         lines[n++] = p;
         p = nl + 1;
     }

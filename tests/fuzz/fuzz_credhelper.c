@@ -12,7 +12,9 @@
  * fields are strings, for the asked registry; list: a table of strings to
  * strings) or raises a docker.Error of kind "auth" naming the helper, never a
  * Lua runtime error; only an answer that exited 0 within the bound gives
- * credentials; the error text is bounded; and the secret S3cr3t-fuzz never
+ * credentials; judging an answer takes under 2 s of CPU (a helper's time
+ * is bounded, so what luadock does with its output must be too); the error
+ * text is bounded; and the secret S3cr3t-fuzz never
  * appears in an error or in a credentials' tostring when the helper gave it
  * as a secret: anywhere in an answer that exited 0 or was over the bound,
  * or in a "Secret" member after a failure. It must not contact an engine nor
@@ -54,8 +56,11 @@ static const char check_chunk[] =
     "  creds.max_output = max_output\n"
     "  local oversize = #out > max_output or #err > max_output\n"
     "  local ok, v\n"
+    "  local clock = os.clock()\n"
     "  if action == 'get' then ok, v = pcall(creds.helper_get, PROGRAM, KEY)\n"
     "  else ok, v = pcall(creds.helper_list, PROGRAM) end\n"
+    "  clock = os.clock() - clock\n"
+    "  assert(clock < 2, ('%d + %d bytes took %.1f s of CPU to judge'):format(#out, #err, clock))\n"
     "  if not ok then\n"
     "    assert(errors.is_error(v), action .. ' raised a Lua error: ' .. tostring(v))\n"
     "    local text = tostring(v)\n"

@@ -123,11 +123,20 @@ local function program_of(name, field, registry)
   return "docker-credential-" .. name
 end
 
+-- s without leading and trailing blanks, in time linear in #s: a helper's
+-- answer may be 64 KiB of blanks, on which "^%s*(.-)%s*$" (or "^%s*(.*%S)")
+-- retries at every character, quadratic (11 s; fuzz_credhelper's regression).
+local function trim(s)
+  local first = s:find("%S")
+  if not first then return "" end
+  return s:sub(first, s:match("^.*()%S"))
+end
+
 -- A helper's failure text, fit for an error: its own message (stdout, else
 -- stderr), escaped and cut short; withheld when it looks like credentials.
 local function said(r)
-  local text = (r.stdout:match("^%s*(.-)%s*$"))
-  if text == "" then text = r.stderr:match("^%s*(.-)%s*$") end
+  local text = trim(r.stdout)
+  if text == "" then text = trim(r.stderr) end
   if text == "" then return "" end
   if text:find("Secret", 1, true) or text:find("^[{%[]") then
     return ": (its output is not shown: it may hold credentials)"
@@ -167,7 +176,7 @@ end
 function M.helper_get(program, key)
   local r = run(program, "get", key, key)
   if failed(r) then
-    if r.stdout:match("^%s*(.-)%s*$") == NOT_FOUND then return nil end
+    if trim(r.stdout) == NOT_FOUND then return nil end
     helper_fail(program, key, "'get' failed with " .. exit_text(r) .. said(r))
   end
   local answer = core.json_decode(r.stdout)

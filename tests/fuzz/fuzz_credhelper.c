@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fuzz.h"
+#include "fuzz_lua.h"
 
 int luaopen_luadock_core(lua_State *L);
 
@@ -133,6 +134,7 @@ static void set_up(void)
     L = luaL_newstate();
     FUZZ_CHECK(L != NULL);
     luaL_openlibs(L);
+    fuzz_lua_cover(L);
     luaL_requiref(L, "luadock.core", luaopen_luadock_core, 0);
     lua_pop(L, 1);
     lua_getglobal(L, "package");

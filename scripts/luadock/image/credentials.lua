@@ -132,13 +132,18 @@ local function trim(s)
   return s:sub(first, s:match("^.*()%S"))
 end
 
+local function looks_like_credentials(text)
+  return text:find("Secret", 1, true) or text:find("^[{%[]")
+end
+
 -- A helper's failure text, fit for an error: its own message (stdout, else
--- stderr), escaped and cut short; withheld when it looks like credentials.
+-- stderr), escaped and cut short; withheld when either output looks like
+-- credentials (the message may repeat the secret the other one holds).
 local function said(r)
-  local text = trim(r.stdout)
-  if text == "" then text = trim(r.stderr) end
+  local out, err = trim(r.stdout), trim(r.stderr)
+  local text = out ~= "" and out or err
   if text == "" then return "" end
-  if text:find("Secret", 1, true) or text:find("^[{%[]") then
+  if looks_like_credentials(out) or looks_like_credentials(err) then
     return ": (its output is not shown: it may hold credentials)"
   end
   if #text > MESSAGE_MAX then text = text:sub(1, MESSAGE_MAX) .. "…" end

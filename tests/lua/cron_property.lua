@@ -329,6 +329,7 @@ local function run_zone(tz, seed)
           steps, compared = steps + n, compared + 1
           if rule then ruled[rule] = ruled[rule] + 1 end
           local got = S:next(t)
+          T.ok(math.type(got) == "integer", m.spec .. ": next gave " .. math.type(got))
           if not want then
             beyond = beyond + 1
             T.ok(got > t + WINDOW, string.format("%s: next(%s) = %s, the walk found nothing in %d days",

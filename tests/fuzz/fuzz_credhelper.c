@@ -14,11 +14,11 @@
  * Lua runtime error; only an answer that exited 0 within the bound gives
  * credentials; judging an answer takes under 2 s of CPU (a helper's time
  * is bounded, so what luadock does with its output must be too); the error
- * text is bounded; and the secret S3cr3t-fuzz never
- * appears in an error or in a credentials' tostring when the helper gave it
- * as a secret: anywhere in an answer that exited 0 or was over the bound,
- * or in a "Secret" member after a failure. It must not contact an engine nor
- * run any program but the answering helper.
+ * text is bounded; and the secret S3cr3t-fuzz appears in no error and no
+ * credentials' tostring when the helper gave it as a secret: anywhere in an
+ * answer that exited 0 or was over the bound, or in a "Secret" member of
+ * either output after a failure. It must not contact an engine nor run any
+ * program but the answering helper.
  */
 #define _GNU_SOURCE
 #include <lauxlib.h>

@@ -118,7 +118,7 @@ build() { # DIR [cmake args...]
 # (the tree's seeds and regressions are read, never written).
 fuzz() { # SECONDS
     local secs=$1 dir=build-fuzz/fuzz t log rc=0
-    local targets=(demux jsonsplit docker_host dockerignore untar json cron context)
+    local targets=(demux jsonsplit docker_host dockerignore untar json cron context credhelper)
     local summary=()
     for t in "${targets[@]}"; do
         mkdir -p "$dir/corpus/$t" "$dir/crashes/$t" "$dir/logs"

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fuzz.h"
+#include "fuzz_lua.h"
 
 #define MAX_FILES 4
 
@@ -91,6 +92,7 @@ static void set_up(void)
     L = luaL_newstate();
     FUZZ_CHECK(L != NULL);
     luaL_openlibs(L);
+    fuzz_lua_cover(L);
     luaL_requiref(L, "luadock.core", luaopen_luadock_core, 0);
     lua_pop(L, 1);
     lua_getglobal(L, "package");

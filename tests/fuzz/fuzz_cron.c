@@ -14,6 +14,7 @@
 #include <lualib.h>
 #include <string.h>
 #include "fuzz.h"
+#include "fuzz_lua.h"
 
 static const char check_chunk[] =
     "local cron = require 'luadock.loop.cron'\n"
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         L = luaL_newstate();
         FUZZ_CHECK(L != NULL);
         luaL_openlibs(L);
+        fuzz_lua_cover(L);
         lua_getglobal(L, "package");
         lua_pushstring(L, LUADOCK_SCRIPTS_DIR "/?.lua;" LUADOCK_SCRIPTS_DIR "/?/init.lua");
         lua_setfield(L, -2, "path");

@@ -18,6 +18,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <string.h>
+#include "../support/same_lua_value.h"
 #include "fuzz.h"
 #include "lbind.h"
 
@@ -28,91 +29,6 @@ static lua_State *main_state;
  * starts from the same small stack whatever ran before (a stack that has to
  * move halfway is what found the ljsontext bug) */
 static lua_State *L;
-
-/* 1 when the values at a and b are alike in all users see: type, integer or
- * float subtype, bytes, metatable; tables key by key (and in the same pairs
- * order when ordered). */
-static int same(int a, int b, int ordered)
-{
-    a = lua_absindex(L, a);
-    b = lua_absindex(L, b);
-    int t = lua_type(L, a);
-    if (t != lua_type(L, b))
-        return 0;
-    switch (t) {
-    case LUA_TNIL:
-        return 1;
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, a) == lua_toboolean(L, b);
-    case LUA_TNUMBER: {
-        if (lua_isinteger(L, a) != lua_isinteger(L, b))
-            return 0;
-        if (lua_isinteger(L, a))
-            return lua_tointeger(L, a) == lua_tointeger(L, b);
-        lua_Number x = lua_tonumber(L, a), y = lua_tonumber(L, b);
-        return memcmp(&x, &y, sizeof x) == 0;
-    }
-    case LUA_TSTRING: {
-        size_t la, lb;
-        const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
-        return la == lb && memcmp(sa, sb, la) == 0;
-    }
-    case LUA_TTABLE:
-        break;
-    default:
-        return 0;
-    }
-    luaL_checkstack(L, 8, "nested too deeply to compare");
-    int ma = lua_getmetatable(L, a), mb = lua_getmetatable(L, b);
-    int ok = ma == mb && (!ma || lua_rawequal(L, -1, -2));
-    lua_pop(L, ma + mb);
-    if (!ok || lua_rawlen(L, a) != lua_rawlen(L, b))
-        return 0;
-    int top = lua_gettop(L);
-    size_t na = 0, nb = 0;
-    lua_pushnil(L);
-    while (ok && lua_next(L, a)) {          /* key, value of a */
-        na++;
-        lua_pushvalue(L, -2);
-        lua_rawget(L, b);                   /* b's value for the key */
-        ok = same(-2, -1, ordered);
-        lua_pop(L, 2);
-    }
-    lua_settop(L, top);
-    lua_pushnil(L);
-    while (ok && lua_next(L, b)) {
-        nb++;
-        lua_pop(L, 1);
-    }
-    lua_settop(L, top);
-    if (!ok || na != nb)
-        return 0;
-    if (ordered) {
-        lua_pushnil(L);
-        lua_pushnil(L);
-        for (;;) {
-            int ka = lua_gettop(L) - 1, kb = lua_gettop(L);
-            lua_pushvalue(L, ka);
-            int more_a = lua_next(L, a);
-            lua_pushvalue(L, kb);
-            int more_b = lua_next(L, b);
-            if (more_a != more_b || !more_a) {
-                ok = more_a == more_b;
-                break;
-            }
-            /* stack: ka kb keyA valA keyB valB */
-            if (!lua_rawequal(L, -4, -2)) {
-                ok = 0;
-                break;
-            }
-            lua_copy(L, ka + 2, ka);
-            lua_copy(L, ka + 4, kb);
-            lua_settop(L, kb);
-        }
-        lua_settop(L, top);
-    }
-    return ok;
-}
 
 /* 1 when the tree holds a null: it reads back as nil, a hole, which an
  * array or a table of only that item cannot give back (STYLE.md's rule). */
@@ -185,7 +101,7 @@ static void text_mode(const char *text, size_t len)
     FUZZ_CHECK((size_t)(end - text) == used);
     ld_lua_push_json(L, doc);
     cJSON_Delete(doc);
-    FUZZ_CHECK(same(-1, -2, 1));
+    FUZZ_CHECK(same_lua_value(L, -1, -2));
     round_trip(-1);
     lua_settop(L, top);
 }

@@ -13,76 +13,13 @@
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../support/same_lua_value.h"
 #include "check.h"
 #include "lbind.h"
 
 int luaopen_luadock_core(lua_State *L);
 
 static lua_State *L;
-
-/* 1 when the Lua values at a and b are the same in every way users see */
-static int same(int a, int b)
-{
-    a = lua_absindex(L, a);
-    b = lua_absindex(L, b);
-    int ta = lua_type(L, a);
-    if (ta != lua_type(L, b))
-        return 0;
-    switch (ta) {
-    case LUA_TNIL:
-        return 1;
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, a) == lua_toboolean(L, b);
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, a) != lua_isinteger(L, b))
-            return 0;
-        return lua_isinteger(L, a) ? lua_tointeger(L, a) == lua_tointeger(L, b)
-                                   : memcmp(&(lua_Number){lua_tonumber(L, a)},
-                                            &(lua_Number){lua_tonumber(L, b)}, sizeof(lua_Number)) == 0;
-    case LUA_TSTRING: {
-        size_t la, lb;
-        const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
-        return la == lb && memcmp(sa, sb, la) == 0;
-    }
-    case LUA_TTABLE: {
-        luaL_checkstack(L, 8, "nested too deeply to compare");
-        int ma = lua_getmetatable(L, a), mb = lua_getmetatable(L, b);
-        int ok = ma == mb && (!ma || lua_rawequal(L, -1, -2));
-        lua_pop(L, ma + mb);
-        if (!ok || lua_rawlen(L, a) != lua_rawlen(L, b))
-            return 0;
-        /* the same keys in the same pairs order, each with the same value */
-        lua_pushnil(L);
-        lua_pushnil(L);
-        for (;;) {
-            int ka = lua_gettop(L) - 1, kb = lua_gettop(L);
-            lua_pushvalue(L, ka);
-            int more_a = lua_next(L, a);          /* key, value of a */
-            lua_pushvalue(L, kb);
-            int more_b = lua_next(L, b);          /* key, value of b */
-            if (more_a != more_b) {
-                lua_settop(L, ka - 1);
-                return 0;
-            }
-            if (!more_a) {
-                lua_settop(L, ka - 1);
-                return 1;
-            }
-            /* stack: ka kb keyA valA keyB valB */
-            ok = same(-4, -2) && same(-3, -1);
-            if (!ok) {
-                lua_settop(L, ka - 1);
-                return 0;
-            }
-            lua_copy(L, ka + 2, ka);   /* the keys just seen: next round's start */
-            lua_copy(L, ka + 4, kb);
-            lua_settop(L, kb);
-        }
-    }
-    default:
-        return 0;
-    }
-}
 
 static int compared;
 
@@ -99,7 +36,7 @@ static int agree(const char *text, size_t len)
         result = !doc && !ok && lua_gettop(L) == top;
     } else {
         ld_lua_push_json(L, doc);
-        result = (size_t)(end - text) == used && same(-1, -2);
+        result = (size_t)(end - text) == used && same_lua_value(L, -1, -2);
     }
     cJSON_Delete(doc);
     lua_settop(L, top);
@@ -236,12 +173,42 @@ static void random_cases(void)
     CHECK_INT_EQ(bad, 0);
 }
 
+/* The comparison itself tells apart what users can tell apart (or every
+ * agree() above would pass whatever the readers gave): two Lua chunks'
+ * values, same_lua_value must say `want`. */
+static void compare(const char *a, const char *b, int want)
+{
+    CHECK(luaL_dostring(L, a) == LUA_OK && luaL_dostring(L, b) == LUA_OK);
+    CHECK(lua_gettop(L) == 2);
+    CHECK(same_lua_value(L, 1, 2) == want);
+    CHECK(lua_gettop(L) == 2);
+    lua_settop(L, 0);
+}
+
+static void comparison_cases(void)
+{
+    compare("return 1", "return 1", 1);
+    compare("return 1", "return 1.0", 0);
+    compare("return 0.0", "return -0.0", 0);
+    compare("return 0/0", "return 0/0", 1);
+    compare("return 'a\\0b'", "return 'a\\0c'", 0);
+    compare("return true", "return 1", 0);
+    compare("return {1, {x = 'y'}}", "return {1, {x = 'y'}}", 1);
+    compare("return {1, {x = 'y'}}", "return {1, {x = 'z'}}", 0);
+    compare("return {1, 2}", "return {1, 2, 3}", 0);
+    compare("return {a = 1}", "return {a = 1, b = 2}", 0);
+    compare("return {a = 1, b = 2}", "return {a = 1, b = {}}", 0);
+    compare("local mt = {} return setmetatable({}, mt), setmetatable({}, mt)", "return", 1);
+    compare("return setmetatable({}, {})", "return {}", 0);
+}
+
 int main(void)
 {
     L = luaL_newstate();
     luaL_openlibs(L);
     luaL_requiref(L, "luadock.core", luaopen_luadock_core, 0);
     lua_settop(L, 0);
+    comparison_cases();
     edge_cases();
     big_cases();
     random_cases();

@@ -123,13 +123,27 @@ local function program_of(name, field, registry)
   return "docker-credential-" .. name
 end
 
+-- s without leading and trailing blanks, in time linear in #s: a helper's
+-- answer may be 64 KiB of blanks, on which "^%s*(.-)%s*$" (or "^%s*(.*%S)")
+-- retries at every character, quadratic (11 s; fuzz_credhelper's regression).
+local function trim(s)
+  local first = s:find("%S")
+  if not first then return "" end
+  return s:sub(first, s:match("^.*()%S"))
+end
+
+local function looks_like_credentials(text)
+  return text:find("Secret", 1, true) or text:find("^[{%[]")
+end
+
 -- A helper's failure text, fit for an error: its own message (stdout, else
--- stderr), escaped and cut short; withheld when it looks like credentials.
+-- stderr), escaped and cut short; withheld when either output looks like
+-- credentials (the message may repeat the secret the other one holds).
 local function said(r)
-  local text = (r.stdout:match("^%s*(.-)%s*$"))
-  if text == "" then text = r.stderr:match("^%s*(.-)%s*$") end
+  local out, err = trim(r.stdout), trim(r.stderr)
+  local text = out ~= "" and out or err
   if text == "" then return "" end
-  if text:find("Secret", 1, true) or text:find("^[{%[]") then
+  if looks_like_credentials(out) or looks_like_credentials(err) then
     return ": (its output is not shown: it may hold credentials)"
   end
   if #text > MESSAGE_MAX then text = text:sub(1, MESSAGE_MAX) .. "…" end
@@ -167,7 +181,7 @@ end
 function M.helper_get(program, key)
   local r = run(program, "get", key, key)
   if failed(r) then
-    if r.stdout:match("^%s*(.-)%s*$") == NOT_FOUND then return nil end
+    if trim(r.stdout) == NOT_FOUND then return nil end
     helper_fail(program, key, "'get' failed with " .. exit_text(r) .. said(r))
   end
   local answer = core.json_decode(r.stdout)

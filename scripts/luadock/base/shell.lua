@@ -1,6 +1,7 @@
 -- luadock.base.shell: command lines as a POSIX shell reads them, without
 -- running one (split a `cmd` string into words, quote words back for
--- messages) and the last lines of a program's output for an error message.
+-- messages), blanks trimmed in linear time, and the last lines of a
+-- program's output for an error message.
 -- Room base/: pure Lua, no engine calls and no luadock.core.
 
 local M = {}
@@ -67,6 +68,16 @@ function M.join(words)
 end
 
 -- The last n lines of a text (without a trailing empty line).
+-- s without leading and trailing white space, in time linear in #s:
+-- "^%s*(.-)%s*$" retries at every character of a long run of blanks, which
+-- is quadratic (a credential helper's 64 KiB of blanks took 11 s;
+-- tests/fuzz/regressions/credhelper keeps it).
+function M.trim(s)
+  local first = s:find("%S")
+  if not first then return "" end
+  return s:sub(first, s:match("^.*()%S"))
+end
+
 function M.last_lines(text, n)
   local lines = {}
   for line in (text or ""):gmatch("[^\n]+") do

@@ -18,6 +18,7 @@
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
 local units = require "luadock.base.units"
+local shell = require "luadock.base.shell"
 local errors = require "luadock.base.errors"
 local classes = require "luadock.base.classes"
 argcheck.mark()
@@ -368,7 +369,7 @@ function M.read_dockerignore(dir)
   local out = {}
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     if line:sub(1, 1) ~= "#" then
-      line = line:match("^%s*(.-)%s*$")
+      line = shell.trim(line)
       if line ~= "" then out[#out + 1] = line end
     end
   end

@@ -20,6 +20,7 @@
 local core = require "luadock.core"
 local argcheck = require "luadock.base.argcheck"
 local keys = require "luadock.base.keys"
+local trim = require("luadock.base.shell").trim
 local errors = require "luadock.base.errors"
 local listing = require "luadock.text.listing"
 local endpoint = require "luadock.client.endpoint"
@@ -121,15 +122,6 @@ local function program_of(name, field, registry)
       { registry = registry })
   end
   return "docker-credential-" .. name
-end
-
--- s without leading and trailing blanks, in time linear in #s: a helper's
--- answer may be 64 KiB of blanks, on which "^%s*(.-)%s*$" (or "^%s*(.*%S)")
--- retries at every character, quadratic (11 s; fuzz_credhelper's regression).
-local function trim(s)
-  local first = s:find("%S")
-  if not first then return "" end
-  return s:sub(first, s:match("^.*()%S"))
 end
 
 local function looks_like_credentials(text)

@@ -31,6 +31,7 @@ Docker objects: what a job does with the engine is the job's own code.]]
 
 local argcheck = require "luadock.base.argcheck"
 local units = require "luadock.base.units"
+local shell = require "luadock.base.shell"
 argcheck.mark()
 
 local M = {}
@@ -270,7 +271,7 @@ function M.parse(spec, fname)
   if type(spec) ~= "string" then
     argcheck.argerror(fname, 1, nil, "cron expression string expected, got " .. type(spec))
   end
-  local text = spec:match("^%s*(.-)%s*$")
+  local text = shell.trim(spec)
   if text == "" then argcheck.argerror(fname, 1, nil, "empty cron expression") end
   if text:match("^CRON_TZ=") or text:match("^TZ=") then
     argcheck.argerror(fname, 1, nil, "per-expression time zones (" .. text:match("^[%u_]+=%S*")

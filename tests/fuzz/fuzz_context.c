@@ -89,22 +89,8 @@ static void set_up(void)
     unsetenv("DOCKER_CONTEXT");
     unsetenv("DOCKER_TLS_VERIFY");
     unsetenv("DOCKER_TLS");
-    L = luaL_newstate();
-    FUZZ_CHECK(L != NULL);
-    luaL_openlibs(L);
-    fuzz_lua_cover(L);
-    luaL_requiref(L, "luadock.core", luaopen_luadock_core, 0);
-    lua_pop(L, 1);
-    lua_getglobal(L, "package");
-    lua_pushstring(L, LUADOCK_SCRIPTS_DIR "/?.lua;" LUADOCK_SCRIPTS_DIR "/?/init.lua");
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    if (luaL_loadbuffer(L, check_chunk, sizeof check_chunk - 1, "=fuzz_context") != LUA_OK ||
-        lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        fprintf(stderr, "fuzz_context: %s\n", lua_tostring(L, -1));
-        FUZZ_CHECK(!"the endpoint module loads");
-    }
-    check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    L = fuzz_lua_state("=fuzz_context", check_chunk, sizeof check_chunk - 1,
+                       luaopen_luadock_core, &check_ref);
 }
 
 /* Writes file i's bytes, or removes it (data NULL). */

@@ -133,22 +133,8 @@ static void set_up(void)
     /* the helper (and nothing else) on PATH; it finds its answer here */
     setenv("PATH", LUADOCK_FUZZ_HELPERS_DIR, 1);
     setenv("LUADOCK_FUZZ_ANSWER", answer, 1);
-    L = luaL_newstate();
-    FUZZ_CHECK(L != NULL);
-    luaL_openlibs(L);
-    fuzz_lua_cover(L);
-    luaL_requiref(L, "luadock.core", luaopen_luadock_core, 0);
-    lua_pop(L, 1);
-    lua_getglobal(L, "package");
-    lua_pushstring(L, LUADOCK_SCRIPTS_DIR "/?.lua;" LUADOCK_SCRIPTS_DIR "/?/init.lua");
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    if (luaL_loadbuffer(L, check_chunk, sizeof check_chunk - 1, "=fuzz_credhelper") != LUA_OK ||
-        lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        fprintf(stderr, "fuzz_credhelper: %s\n", lua_tostring(L, -1));
-        FUZZ_CHECK(!"the credentials module loads");
-    }
-    check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    L = fuzz_lua_state("=fuzz_credhelper", check_chunk, sizeof check_chunk - 1,
+                       luaopen_luadock_core, &check_ref);
 }
 
 /* memmem is one of the calls libFuzzer watches: the words a helper's answer

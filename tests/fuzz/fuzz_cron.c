@@ -47,20 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!L) {
         setenv("TZ", "UTC", 1);
-        L = luaL_newstate();
-        FUZZ_CHECK(L != NULL);
-        luaL_openlibs(L);
-        fuzz_lua_cover(L);
-        lua_getglobal(L, "package");
-        lua_pushstring(L, LUADOCK_SCRIPTS_DIR "/?.lua;" LUADOCK_SCRIPTS_DIR "/?/init.lua");
-        lua_setfield(L, -2, "path");
-        lua_pop(L, 1);
-        if (luaL_loadbuffer(L, check_chunk, sizeof check_chunk - 1, "=fuzz_cron") != LUA_OK ||
-            lua_pcall(L, 0, 1, 0) != LUA_OK) {
-            fprintf(stderr, "fuzz_cron: %s\n", lua_tostring(L, -1));
-            FUZZ_CHECK(!"the cron module loads");
-        }
-        check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        L = fuzz_lua_state("=fuzz_cron", check_chunk, sizeof check_chunk - 1, NULL, &check_ref);
     }
     const uint8_t *nl = memchr(data, '\n', size);
     size_t spec_len = nl ? (size_t)(nl - data) : size;

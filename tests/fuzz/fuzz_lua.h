@@ -8,12 +8,17 @@
  * stays the count of instrumented C edges). In the replay programs, which
  * have no libFuzzer, the counters are written and never read. Include it
  * in one file of a program only; the hook changes nothing the Lua code sees.
+ * fuzz_lua_state() makes such a target's Lua state.
  */
 #ifndef LUADOCK_FUZZ_LUA_H
 #define LUADOCK_FUZZ_LUA_H
 
+#include <lauxlib.h>
 #include <lua.h>
+#include <lualib.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "fuzz.h"
 
 #define FUZZ_LUA_COUNTERS 16384
 
@@ -37,6 +42,34 @@ static void fuzz_lua_line(lua_State *L, lua_Debug *ar)
 static inline void fuzz_lua_cover(lua_State *L)
 {
     lua_sethook(L, fuzz_lua_line, LUA_MASKLINE, 0);
+}
+
+/* The Lua state of a target that drives Lua: the standard libraries, line
+ * coverage, the modules of the source tree (LUADOCK_SCRIPTS_DIR) on
+ * package.path and, when open_core is given, luadock.core. Then runs
+ * `chunk` (named `name` in messages), which returns the target's check
+ * function; *check_ref is that function in the registry. */
+static inline lua_State *fuzz_lua_state(const char *name, const char *chunk, size_t len,
+                                        lua_CFunction open_core, int *check_ref)
+{
+    lua_State *L = luaL_newstate();
+    FUZZ_CHECK(L != NULL);
+    luaL_openlibs(L);
+    fuzz_lua_cover(L);
+    if (open_core) {
+        luaL_requiref(L, "luadock.core", open_core, 0);
+        lua_pop(L, 1);
+    }
+    lua_getglobal(L, "package");
+    lua_pushstring(L, LUADOCK_SCRIPTS_DIR "/?.lua;" LUADOCK_SCRIPTS_DIR "/?/init.lua");
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+    if (luaL_loadbuffer(L, chunk, len, name) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        fprintf(stderr, "%s: %s\n", name, lua_tostring(L, -1));
+        FUZZ_CHECK(!"the target's Lua chunk loads");
+    }
+    *check_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return L;
 }
 
 #endif

@@ -18,13 +18,8 @@ local CHILD = arg and arg[1] == "--child" and arg[2]
 
 -- ---- shared helpers ------------------------------------------------------
 
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
-  return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-end
+-- luadock's own: the "days_from_civil" case below checks it against os.date
+local days_from_civil = require("luadock.base.units").days_from_civil
 
 -- Local calendar time of e counted as if it were UTC seconds.
 local function wall(e)
@@ -309,6 +304,15 @@ local function range(a, b, step)
   for v = a, b, step or 1 do out[#out + 1] = v end
   return out
 end
+
+T.test("days_from_civil: the day os.date gives for each day of 1900-2200", function()
+  for day = days_from_civil(1900, 1, 1), days_from_civil(2200, 12, 31), 1 do
+    local tm = os.date("!*t", day * 86400)
+    if days_from_civil(tm.year, tm.month, tm.day) ~= day then
+      T.eq(days_from_civil(tm.year, tm.month, tm.day), day, os.date("!%F", day * 86400))
+    end
+  end
+end)
 
 T.test("parse: every syntax form", function()
   local s = cron.parse("*/15 0-6/2 1,15,31 * *")

@@ -28,13 +28,8 @@ local CHAIN = 2               -- fires compared from each start time
 
 -- ---- time ------------------------------------------------------------------
 
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
-  return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-end
+-- luadock's own (tests/lua/cron.lua checks it against os.date)
+local days_from_civil = require("luadock.base.units").days_from_civil
 
 -- local calendar of epoch second e, and its "wall" seconds (that calendar
 -- time counted as if it were UTC)

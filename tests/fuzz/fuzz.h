@@ -2,7 +2,7 @@
  * point's prototype, FUZZ_CHECK (a broken property aborts, which libFuzzer
  * reports as a crash and the replay program as a failed run), and the chunk
  * reader that turns the front of an input into the sizes a stream is split
- * at. Targets must stay deterministic and keep no state between inputs that
+ * at, and the private folder of the targets that write files. Targets must stay deterministic and keep no state between inputs that
  * changes what an input does; nothing here may contact an engine.
  */
 #ifndef LUADOCK_FUZZ_H
@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,6 +49,20 @@ static inline fuzz_chunks fuzz_chunks_read(const uint8_t *data, size_t size)
     c.stream = data + 1 + n;
     c.len = size - 1 - n;
     return c;
+}
+
+/* Makes a private folder luadock-fuzz-<name>-XXXXXX into `out` (PATH_MAX
+ * bytes), under $TMPDIR, else /dev/shm when writable (files there cost no
+ * disk writes at thousands of runs a second), else /tmp. */
+static inline void fuzz_make_sandbox(char *out, size_t cap, const char *name)
+{
+    const char *base = getenv("TMPDIR");
+    struct stat st;
+    if (!base || !*base)
+        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+                       access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(out, cap, "%s/luadock-fuzz-%s-XXXXXX", base, name);
+    FUZZ_CHECK(mkdtemp(out) != NULL);
 }
 
 #endif

@@ -70,13 +70,7 @@ static void remove_sandbox(void)
 
 static void set_up(void)
 {
-    const char *base = getenv("TMPDIR");
-    struct stat st;
-    if (!base || !*base)
-        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-                       access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(sandbox, sizeof sandbox, "%s/luadock-fuzz-context-XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(sandbox) != NULL);
+    fuzz_make_sandbox(sandbox, sizeof sandbox, "context");
     atexit(remove_sandbox);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/contexts", sandbox);

@@ -121,13 +121,7 @@ static void remove_sandbox(void)
 
 static void set_up(void)
 {
-    const char *base = getenv("TMPDIR");
-    struct stat st;
-    if (!base || !*base)
-        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-                       access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(sandbox, sizeof sandbox, "%s/luadock-fuzz-credhelper-XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(sandbox) != NULL);
+    fuzz_make_sandbox(sandbox, sizeof sandbox, "credhelper");
     snprintf(answer, sizeof answer, "%s/answer", sandbox);
     atexit(remove_sandbox);
     /* the helper (and nothing else) on PATH; it finds its answer here */

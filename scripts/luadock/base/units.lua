@@ -1,7 +1,7 @@
 -- luadock.base.units: the units users write: byte sizes ("64m"), durations
 -- ("1h30m"), RFC 3339 times from the engine and docker-style human
--- durations ("Up 3 seconds"). Returns nil, message on bad input and leaves
--- raising to the caller. Room base/: pure Lua, no engine calls and no
+-- durations ("Up 3 seconds"), and API versions compared. Returns nil,
+-- message on bad input and leaves raising to the caller. Room base/: pure Lua, no engine calls and no
 -- luadock.core.
 
 local M = {}
@@ -45,6 +45,14 @@ function M.parse_duration(v)
     total, rest = total + tonumber(num) * duration_units[unit], tail
   end
   return total
+end
+
+-- Whether an API version such as "1.44" is at least major.minor (false when
+-- it is not of that form).
+function M.api_at_least(version, major, minor)
+  local ma, mi = tostring(version):match("^(%d+)%.(%d+)$")
+  ma, mi = tonumber(ma), tonumber(mi)
+  return ma ~= nil and (ma > major or (ma == major and mi >= minor))
 end
 
 -- Days since 1970-01-01 of a proleptic Gregorian date (Lua's // floors, so

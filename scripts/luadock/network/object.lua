@@ -238,8 +238,7 @@ do
     local labels = spec.labels ~= nil and convert.label_map(chk, "labels", spec.labels) or nil
     local dup = chk:type("check_duplicate", spec.check_duplicate, "boolean", true)
     -- API 1.44 dropped CheckDuplicate from the document: a taken name always fails there
-    local ma, mi = self:api_version():match("^(%d+)%.(%d+)$")
-    local always_checked = ma ~= nil and (tonumber(ma) > 1 or tonumber(mi) >= 44)
+    local always_checked = units.api_at_least(self:api_version(), 1, 44)
     local body = {
       Name = name, Driver = driver, CheckDuplicate = not always_checked and dup ~= false or nil,
       Internal = chk:type("internal", spec.internal, "boolean", true),

@@ -28,13 +28,6 @@ argcheck.mark()
 local check = errors.check
 local M = {}
 
--- The client's API version is at least major.minor.
-local function api_at_least(client, major, minor)
-  local ma, mi = client:api_version():match("^(%d+)%.(%d+)$")
-  ma, mi = tonumber(ma), tonumber(mi)
-  return ma ~= nil and (ma > major or (ma == major and mi >= minor))
-end
-
 local class = require("luadock.base.classes").Volume   -- the metatable
 local Volume = {}   -- this file's Volume methods, merged into the class by init.lua
 M.Volume = Volume
@@ -131,7 +124,7 @@ do
     spec = chk:opts(spec, true)
     chk:only(spec, { filters = true })
     local filters = options.filters(chk, spec.filters)
-    if not (spec.filters and spec.filters.all ~= nil) and api_at_least(self, 1, 42) then
+    if not (spec.filters and spec.filters.all ~= nil) and units.api_at_least(self:api_version(), 1, 42) then
       filters = filters or {}
       filters.all = core.array { "true" }
     end

@@ -1,8 +1,8 @@
 -- luadock.base.units: the units users write: byte sizes ("64m"), durations
 -- ("1h30m"), RFC 3339 times from the engine and docker-style human
 -- durations ("Up 3 seconds"), and API versions compared. Returns nil,
--- message on bad input and leaves raising to the caller. Room base/: pure Lua, no engine calls and no
--- luadock.core.
+-- message on bad input and leaves raising to the caller. Room base/: pure
+-- Lua, no engine calls and no luadock.core.
 
 local M = {}
 
